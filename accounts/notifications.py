@@ -1,0 +1,76 @@
+"""The one notification function (DESIGN.md section 7).
+
+``notify`` writes one row per recipient for an event, deduplicated by (recipient, event key) in the
+database, in each recipient's language; after commit it pushes the new unread count over the
+recipient's websocket. E-mail delivery reads these rows (immediately or as digests).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+from django.utils import translation
+
+from accounts.models import Notification, User
+
+logger = logging.getLogger(__name__)
+
+
+def notify(
+    *,
+    recipient_ids: Iterable[int],
+    kind: str,
+    event_key: str,
+    text: Callable[[], str],
+    url: str = "",
+    idea_id: int | None = None,
+    exclude_ids: Iterable[int] = (),
+) -> int:
+    """Creates the notification for each recipient once. ``text`` is called in each recipient's
+    language. Returns how many new notifications were written."""
+    if kind not in Notification.Kind.values:
+        logger.warning("notify: unknown notification kind %r ignored (event %s)", kind, event_key)
+        return 0
+    excluded = set(exclude_ids)
+    ids = {pk for pk in recipient_ids if pk and pk not in excluded}
+    if not ids:
+        return 0
+    rows = []
+    recipients = User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "language")
+    by_language: dict[str, list[int]] = {}
+    for pk, language in recipients:
+        by_language.setdefault(language or "fr", []).append(pk)
+    for language, pks in by_language.items():
+        with translation.override(language):
+            message = str(text())[:500]
+        rows.extend(
+            Notification(recipient_id=pk, kind=kind, event_key=event_key[:200], text=message, url=url, idea_id=idea_id)
+            for pk in pks
+        )
+    existing = set(
+        Notification.objects.filter(recipient_id__in=ids, event_key=event_key[:200]).values_list("recipient_id", flat=True)
+    )
+    rows = [row for row in rows if row.recipient_id not in existing]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = [(row.recipient_id, row.text) for row in rows]
+    if created:
+        transaction.on_commit(lambda: push_unread(created))
+    return len(created)
+
+
+def unread_count(user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+
+
+def push_unread(created: list[tuple[int, str]]) -> None:
+    """Sends each recipient their unread count and the new text over the websocket (best effort)."""
+    from accounts.consumers import user_group
+    from config.realtime import group_send_safely
+
+    for user_id, text in created:
+        group_send_safely(
+            user_group(user_id),
+            {"type": "notify", "payload": {"type": "notification", "unread": unread_count(user_id), "text": text}},
+        )

@@ -1,0 +1,66 @@
+/* Idea form: keeps a draft in local storage while typing (and when the network drops), and offers
+   to restore it; when offline, submitting keeps the draft and sends it once the network is back. */
+(function () {
+  "use strict";
+  var form = document.getElementById("idea-form");
+  if (!form || !window.localStorage) return;
+  var key = form.dataset.draftKey;
+  var status = document.getElementById("draft-status");
+  var fields = ["title", "body", "tags", "co_authors", "estimated_gain"];
+  var say = function (text) { if (status) status.textContent = text; };
+  var lang = document.documentElement.lang;
+  var T = lang === "fr" ? {
+    saved: "Brouillon enregistré sur cet appareil.", restored: "Votre brouillon non envoyé a été restauré.",
+    offline: "Hors ligne : votre idée est gardée sur cet appareil et sera envoyée au retour du réseau.",
+    sending: "Réseau revenu : envoi de votre idée…"
+  } : {
+    saved: "Draft saved on this device.", restored: "Your unsent draft was restored.",
+    offline: "Offline: your idea is kept on this device and will be sent when the network is back.",
+    sending: "Back online: sending your idea…"
+  };
+  function collect() {
+    var data = {};
+    fields.forEach(function (name) { var el = form.elements[name]; if (el) data[name] = el.value; });
+    ["theme", "target_entity", "campaign"].forEach(function (name) { var el = form.elements[name]; if (el) data[name] = el.value; });
+    return data;
+  }
+  function save(pending) {
+    var data = collect();
+    data.pending = !!pending;
+    localStorage.setItem(key, JSON.stringify(data));
+  }
+  var stored = localStorage.getItem(key);
+  if (stored) {
+    try {
+      var data = JSON.parse(stored);
+      var empty = !form.elements.title.value && !form.elements.body.value;
+      if (empty) {
+        Object.keys(data).forEach(function (name) { if (form.elements[name] && data[name]) form.elements[name].value = data[name]; });
+        say(T.restored);
+      }
+      if (data.pending && navigator.onLine) { say(T.sending); submitNow(); }
+    } catch (e) { localStorage.removeItem(key); }
+  }
+  var timer;
+  form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { save(false); say(T.saved); }, 500); });
+  function submitNow() {
+    var flag = document.createElement("input");
+    flag.type = "hidden"; flag.name = "submit"; flag.value = "1";
+    form.appendChild(flag);
+    localStorage.removeItem(key);
+    form.submit();
+  }
+  form.addEventListener("submit", function (event) {
+    if (!navigator.onLine) {
+      event.preventDefault();
+      save(true);
+      say(T.offline);
+      return;
+    }
+    localStorage.removeItem(key);
+  });
+  window.addEventListener("online", function () {
+    var data = localStorage.getItem(key);
+    if (data && JSON.parse(data).pending) { say(T.sending); submitNow(); }
+  });
+})();

@@ -1,0 +1,87 @@
+"""Reads on points and badges. Leaderboards are one GROUP BY on the ledger, whatever the headcount."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from badgify.models import Award
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from accounts.models import Entity, User
+from gamification.models import PointEntry
+from gamification.services import level_for
+
+PERIODS = ("month", "quarter", "all")
+
+
+def period_start(period: str, now: datetime | None = None) -> datetime | None:
+    now = timezone.localtime(now or timezone.now())
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if period == "month":
+        return start
+    if period == "quarter":
+        return start.replace(month=3 * ((now.month - 1) // 3) + 1)
+    return None
+
+
+def leaderboard(*, period: str = "month", entity: Entity | None = None, limit: int = 50,
+                now: datetime | None = None) -> list[dict]:
+    """People ranked by points earned in the period, skipping those who opted out (not blanking
+    them), inactive and erased accounts. Two queries."""
+    entries = PointEntry.objects.all()
+    start = period_start(period, now)
+    if start is not None:
+        entries = entries.filter(created_at__gte=start)
+    entries = entries.filter(user__is_active=True, user__hide_from_leaderboards=False, user__erased_at__isnull=True)
+    if entity is not None:
+        entries = entries.filter(user__entity__path__startswith=entity.path)
+    rows = list(
+        entries.values("user_id").annotate(points=Sum("points")).filter(points__gt=0)
+        .order_by("-points", "user_id")[:limit]
+    )
+    people = User.objects.select_related("entity").in_bulk([row["user_id"] for row in rows])
+    ranked = []
+    for rank, row in enumerate(rows, start=1):
+        ranked.append({"rank": rank, "user": people[row["user_id"]], "points": row["points"]})
+    return ranked
+
+
+def user_points(*, user) -> dict:
+    total = PointEntry.objects.filter(user=user).aggregate(total=Sum("points"))["total"] or 0
+    return {"total": total, "level": level_for(total)}
+
+
+def user_history(*, user):
+    return PointEntry.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def user_badges(*, user) -> list[dict]:
+    from gamification.badges import recipes
+
+    awarded = dict(Award.objects.filter(user=user).values_list("badge__slug", "awarded_at"))
+    result = []
+    for recipe in recipes():
+        result.append({
+            "slug": recipe.slug, "family": recipe.family, "level": recipe.level, "name": recipe.name,
+            "rule": recipe.rule, "awarded_at": awarded.get(recipe.slug),
+        })
+    return result
+
+
+def badge_progress(*, user) -> dict[str, int]:
+    """The figures behind the badges with levels, to show the next ones within reach."""
+    from ideas.models import PUBLIC_STATES, Idea, IdeaState
+
+    figures = User.objects.filter(pk=user.pk).aggregate(
+        comments=Count("comments", filter=Q(comments__deleted_at__isnull=True), distinct=True),
+        votes=Count("votes", distinct=True),
+    )
+    figures["ideas"] = Idea.objects.filter(author=user, state__in=PUBLIC_STATES).exclude(
+        state=IdeaState.MERGED).count()
+    return figures
+
+
+def badge_holders(*, slug: str):
+    return Award.objects.filter(badge__slug=slug, user__hide_from_leaderboards=False, user__is_active=True
+                                ).select_related("user").order_by("-awarded_at")

@@ -1,0 +1,281 @@
+"""Reads on ideas. Every page, API endpoint and socket that shows an idea goes through
+``ideas_visible_to`` / ``idea_get_for_user``: nobody sees another's draft, or a submitted idea
+they do not handle."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ideas.models import (
+    OPEN_STATES,
+    PUBLIC_STATES,
+    Campaign,
+    Comment,
+    Follow,
+    Idea,
+    IdeaState,
+    Vote,
+)
+
+S = IdeaState
+CoAuthor = Idea.co_authors.through
+
+
+def _visibility(user) -> Q:
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    rule = Q(state__in=PUBLIC_STATES, is_hidden=False)
+    rule |= Q(author_id=user.pk)
+    rule |= Q(pk__in=CoAuthor.objects.filter(user_id=user.pk).values("idea_id"))
+    rule |= Q(assignee_id=user.pk) & ~Q(state=S.DRAFT)
+    if user.is_community_manager:
+        rule |= ~Q(state=S.DRAFT)
+    elif user.is_correspondent:
+        rule |= Q(state__in=PUBLIC_STATES, is_hidden=True)  # the review queue
+    return rule
+
+
+def ideas_visible_to(*, user) -> QuerySet[Idea]:
+    return Idea.objects.filter(_visibility(user))
+
+
+def idea_visible_to(*, user, idea_id: int) -> bool:
+    return ideas_visible_to(user=user).filter(pk=idea_id).exists()
+
+
+def idea_get_for_user(*, user, idea_id: int, for_write: bool = False) -> Idea:
+    """The idea if ``user`` may see it (and edit it, with ``for_write``); 404 otherwise, so that
+    the existence of others' drafts does not leak."""
+    queryset = ideas_visible_to(user=user).select_related(
+        "author__entity", "theme", "domain", "campaign", "target_entity", "assignee", "merged_into"
+    )
+    idea = queryset.filter(pk=idea_id).first()
+    if idea is None:
+        raise Http404(_("No such idea, or you cannot see it."))
+    if for_write and not can_edit(user=user, idea=idea):
+        raise Http404(_("No such idea, or you cannot edit it."))
+    return idea
+
+
+def is_author(*, user, idea: Idea) -> bool:
+    return user.is_authenticated and (
+        idea.author_id == user.pk or CoAuthor.objects.filter(idea_id=idea.pk, user_id=user.pk).exists()
+    )
+
+
+def can_edit(*, user, idea: Idea) -> bool:
+    return idea.state in (S.DRAFT, S.CHANGES_REQUESTED) and is_author(user=user, idea=idea)
+
+
+def can_see_identity(*, user, idea: Idea) -> bool:
+    """Anonymity: only the author (and co-authors) and the correspondent handling it see who wrote it."""
+    if not idea.is_anonymous:
+        return True
+    return user.is_authenticated and (idea.author_id == user.pk or idea.assignee_id == user.pk)
+
+
+def author_label(*, user, idea: Idea) -> str:
+    if can_see_identity(user=user, idea=idea):
+        return idea.author.display_name
+    entity = idea.author_entity or idea.author.entity
+    if entity:
+        return _("an employee of %(entity)s") % {"entity": entity.name}
+    return _("an employee")
+
+
+def with_viewer_flags(queryset: QuerySet[Idea], *, user) -> QuerySet[Idea]:
+    """Adds ``voted`` and ``followed`` for the viewer as subqueries (no N+1)."""
+    if not user.is_authenticated:
+        return queryset
+    return queryset.annotate(
+        voted=Exists(Vote.objects.filter(idea=OuterRef("pk"), voter_id=user.pk)),
+        followed=Exists(Follow.objects.filter(idea=OuterRef("pk"), user_id=user.pk)),
+    )
+
+
+def for_cards(queryset: QuerySet[Idea], *, user) -> QuerySet[Idea]:
+    return with_viewer_flags(
+        queryset.select_related("author__entity", "author_entity", "theme", "domain", "campaign"),
+        user=user,
+    )
+
+
+SORTS = {
+    "trending": ["-trending_score", "-created_at", "-id"],
+    "newest": ["-created_at", "-id"],
+    "supported": ["-vote_count", "-created_at", "-id"],
+    "discussed": ["-comment_count", "-created_at", "-id"],
+}
+
+
+@dataclass
+class IdeaFilters:
+    q: str = ""
+    theme: int | None = None
+    domain: int | None = None
+    entity: int | None = None
+    campaign: int | None = None
+    state: str = ""
+    tag: str = ""
+    mine: bool = False
+    followed: bool = False
+    voted: bool = False
+    sort: str = "trending"
+
+
+def idea_list(*, user, filters: IdeaFilters) -> QuerySet[Idea]:
+    queryset = ideas_visible_to(user=user)
+    if not (filters.mine or filters.state):
+        queryset = queryset.filter(state__in=PUBLIC_STATES).exclude(state=S.MERGED)
+    if filters.theme:
+        queryset = queryset.filter(theme_id=filters.theme)
+    if filters.domain:
+        queryset = queryset.filter(domain_id=filters.domain)
+    if filters.entity:
+        from accounts.models import Entity
+
+        entity = Entity.objects.filter(pk=filters.entity).first()
+        queryset = queryset.filter(target_entity__path__startswith=entity.path) if entity else queryset.none()
+    if filters.campaign:
+        queryset = queryset.filter(campaign_id=filters.campaign)
+    if filters.state:
+        queryset = queryset.filter(state=filters.state)
+    if filters.tag:
+        queryset = queryset.filter(tags__slug=filters.tag)
+    if filters.mine:
+        queryset = queryset.filter(
+            Q(author_id=user.pk) | Q(pk__in=CoAuthor.objects.filter(user_id=user.pk).values("idea_id"))
+        )
+    if filters.followed:
+        queryset = queryset.filter(pk__in=Follow.objects.filter(user_id=user.pk).values("idea_id"))
+    if filters.voted:
+        queryset = queryset.filter(pk__in=Vote.objects.filter(voter_id=user.pk).values("idea_id"))
+    if filters.q:
+        queryset = search(queryset, filters.q)
+    return for_cards(queryset, user=user).order_by(*SORTS.get(filters.sort, SORTS["trending"]))
+
+
+# --- Search ---------------------------------------------------------------------------------
+WORD_RE = re.compile(r"\w{3,}", re.UNICODE)
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def search(queryset: QuerySet[Idea], text: str) -> QuerySet[Idea]:
+    """Full-text search of ideas and their comments: Postgres tsvector (French and English) with GIN
+    indexes; on SQLite, every significant word must appear in the title, body or a comment."""
+    text = text.strip()[:200]
+    if not text:
+        return queryset
+    if _is_postgres():
+        where = (
+            "(ideas_idea.search_document @@ (websearch_to_tsquery('french', %s) || websearch_to_tsquery('english', %s))"
+            " OR ideas_idea.id IN (SELECT c.idea_id FROM ideas_comment c WHERE c.deleted_at IS NULL AND NOT c.is_hidden"
+            " AND c.search_document @@ (websearch_to_tsquery('french', %s) || websearch_to_tsquery('english', %s))))"
+        )
+        return queryset.extra(where=[where], params=[text, text, text, text])  # noqa: S610 - parameters bound
+    words = WORD_RE.findall(text.lower())[:8] or [text.lower()]
+    for word in words:
+        in_comments = Comment.objects.filter(body__icontains=word, deleted_at__isnull=True, is_hidden=False)
+        queryset = queryset.filter(
+            Q(title__icontains=word) | Q(body__icontains=word) | Q(pk__in=in_comments.values("idea_id"))
+        )
+    return queryset
+
+
+def similar_ideas(*, user, title: str, exclude_id: int | None = None, limit: int = 5) -> list[Idea]:
+    """Up to ``limit`` visible ideas that look like ``title`` (trigram similarity and full text on
+    Postgres; shared significant words on SQLite)."""
+    title = title.strip()[:200]
+    if len(title) < 4:
+        return []
+    queryset = ideas_visible_to(user=user).filter(state__in=PUBLIC_STATES).exclude(state=S.MERGED)
+    if exclude_id:
+        queryset = queryset.exclude(pk=exclude_id)
+    if _is_postgres():
+        # The trigram operator "%" uses the GIN index; 0.3 is pg_trgm's default threshold. Full-text
+        # hits on the title and body catch ideas that share words but not letters.
+        queryset = queryset.extra(  # noqa: S610 - parameters bound
+            select={"similarity": "similarity(ideas_idea.title, %s)"},
+            select_params=[title],
+            where=[
+                "(ideas_idea.title %% %s OR ideas_idea.search_document @@ "
+                "(plainto_tsquery('french', %s) || plainto_tsquery('english', %s)))"
+            ],
+            params=[title, title, title],
+        ).order_by("-similarity", "-vote_count")
+        return list(queryset.only("id", "title", "state", "vote_count")[:limit])
+    words = sorted(set(WORD_RE.findall(title.lower())), key=len, reverse=True)[:6]
+    if not words:
+        return []
+    condition = Q()
+    for word in words:
+        condition |= Q(title__icontains=word[:12])
+    candidates = list(queryset.filter(condition).only("id", "title", "state", "vote_count")[:200])
+    wanted = set(words)
+    candidates.sort(
+        key=lambda idea: (-len(wanted & set(WORD_RE.findall(idea.title.lower()))), -idea.vote_count)
+    )
+    return candidates[:limit]
+
+
+# --- Pages ------------------------------------------------------------------------------------
+def comments_for(*, idea: Idea, user) -> list[Comment]:
+    """Top-level comments with their replies, in two queries whatever their number."""
+    comments = list(
+        Comment.objects.filter(idea=idea)
+        .select_related("author__entity")
+        .order_by("created_at", "id")
+    )
+    can_review = user.is_community_manager or user.is_correspondent
+    by_parent: dict[int, list[Comment]] = {}
+    top: list[Comment] = []
+    for comment in comments:
+        comment.shown = not comment.is_hidden or can_review or comment.author_id == user.pk
+        comment.reply_list = []
+        if comment.parent_id:
+            by_parent.setdefault(comment.parent_id, []).append(comment)
+        else:
+            top.append(comment)
+    for comment in top:
+        comment.reply_list = by_parent.get(comment.pk, [])
+    return top
+
+
+def home_sections(*, user) -> dict:
+    now = timezone.now()
+    visible = ideas_visible_to(user=user).filter(state__in=OPEN_STATES)
+    return {
+        "campaigns": list(
+            Campaign.objects.filter(starts_at__lte=now, ends_at__gt=now).select_related("theme").order_by("ends_at")[:4]
+        ),
+        "trending": list(for_cards(visible, user=user).order_by(*SORTS["trending"])[:6]),
+        "my_ideas": list(
+            Idea.objects.filter(author_id=user.pk).exclude(state=S.MERGED).order_by("-updated_at")[:5]
+        ),
+        "objective": settings.IDEABOX_OBJECTIVE,
+    }
+
+
+def person_public_ideas(*, person, viewer) -> list[Idea]:
+    queryset = ideas_visible_to(user=viewer).filter(author=person, state__in=PUBLIC_STATES)
+    if viewer.pk != person.pk:
+        queryset = queryset.filter(is_anonymous=False)
+    return list(for_cards(queryset, user=viewer).order_by("-created_at")[:30])
+
+
+def campaign_ideas(*, campaign: Campaign, user) -> QuerySet[Idea]:
+    return for_cards(
+        ideas_visible_to(user=user).filter(campaign=campaign, state__in=PUBLIC_STATES).exclude(state=S.MERGED),
+        user=user,
+    ).order_by("-vote_count", "-created_at")

@@ -1,0 +1,99 @@
+"""Reads for moderation: what a person may decide on an idea, their queue, the audit log."""
+
+from __future__ import annotations
+
+from django.db.models import Avg, Count, QuerySet
+
+from ideas.models import Idea, IdeaState
+from moderation import workflow
+from moderation.models import ExpertAssessment, MergeRecord, Transition
+
+S = IdeaState
+
+# Scorecard weights (value counts most); cost and risk are scored so that 5 is the good end.
+SCORE_WEIGHTS = {"value": 0.4, "feasibility": 0.25, "cost": 0.2, "risk": 0.15}
+
+
+def audit_visible(*, user, idea: Idea) -> bool:
+    return user.is_community_manager or idea.author_id == user.pk or idea.assignee_id == user.pk or (
+        idea.co_authors.filter(pk=user.pk).exists()
+    )
+
+
+def idea_audit_log(*, idea: Idea) -> QuerySet[Transition]:
+    return Transition.objects.filter(idea=idea).select_related("actor").order_by("at", "id")
+
+
+def scorecard(*, idea: Idea) -> dict | None:
+    rows = ExpertAssessment.objects.filter(idea=idea, submitted_at__isnull=False)
+    figures = rows.aggregate(
+        n=Count("id"), value=Avg("value"), cost=Avg("cost"), feasibility=Avg("feasibility"), risk=Avg("risk")
+    )
+    if not figures["n"]:
+        return None
+    weighted = sum(figures[name] * weight for name, weight in SCORE_WEIGHTS.items())
+    return {**figures, "weighted": round(weighted, 2)}
+
+
+def idea_moderation_context(*, idea: Idea, user) -> dict:
+    targets = workflow.allowed_targets(user=user, idea=idea)
+    roles = workflow.roles_for(user=user, idea=idea)
+    context = {
+        "decisions": [
+            {
+                "state": state,
+                "label": workflow.ACTION_LABELS.get(state, state),
+                "reason_required": workflow.TRANSITIONS[(idea.state, state)].reason_required,
+            }
+            for state in targets
+            if state != S.SUBMITTED
+        ],
+        "can_merge": any(
+            rule.via == "merge" and frm == idea.state and rule.roles & roles
+            for (frm, _to), rule in workflow.TRANSITIONS.items()
+        ),
+        "audit_log": list(idea_audit_log(idea=idea)) if audit_visible(user=user, idea=idea) else None,
+        "scorecard": scorecard(idea=idea) if (user.is_executive or workflow.CORRESPONDENT in roles
+                                               or user.is_community_manager) else None,
+        "my_assessment": ExpertAssessment.objects.filter(idea=idea, expert=user).first()
+        if user.is_expert or user.is_authenticated else None,
+        "is_handler": workflow.CORRESPONDENT in roles,
+        "merge_record": MergeRecord.objects.filter(source=idea, undone_at__isnull=True).first()
+        if idea.state == S.MERGED and roles & {workflow.CORRESPONDENT, workflow.COMMUNITY_MANAGER}
+        else None,
+    }
+    return context
+
+
+def queue_for(*, user) -> QuerySet[Idea]:
+    """Ideas assigned to me and waiting for an answer, oldest first."""
+    return (
+        Idea.objects.filter(assignee=user, state__in=[S.SUBMITTED])
+        .select_related("author__entity", "domain", "theme", "target_entity")
+        .order_by("submitted_at", "id")
+    )
+
+
+def queue_count(user) -> int:
+    return Idea.objects.filter(assignee=user, state=S.SUBMITTED).count()
+
+
+def assessments_pending_count(user) -> int:
+    return ExpertAssessment.objects.filter(expert=user, submitted_at__isnull=True, idea__state=S.IN_ANALYSIS).count()
+
+
+
+
+def scorecards_for(idea_ids: list[int]) -> dict[int, dict]:
+    """Aggregated scorecards of many ideas in one query."""
+    rows = (
+        ExpertAssessment.objects.filter(idea_id__in=idea_ids, submitted_at__isnull=False)
+        .values("idea_id")
+        .annotate(n=Count("id"), value=Avg("value"), cost=Avg("cost"), feasibility=Avg("feasibility"),
+                  risk=Avg("risk"))
+    )
+    result = {}
+    for row in rows:
+        weighted = sum(row[name] * weight for name, weight in SCORE_WEIGHTS.items())
+        result[row["idea_id"]] = {**row, "weighted": round(weighted, 2)}
+    return result
