@@ -195,6 +195,7 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 # Sign-up is open only to these e-mail domains (comma separated); empty list = sign-up closed.
 COMPANY_EMAIL_DOMAINS = [d.lower() for d in get_list("COMPANY_EMAIL_DOMAINS", ["example.com"])]
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -269,6 +270,7 @@ EMAIL_BACKEND = get_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_FILE_PATH = get_str("EMAIL_FILE_PATH", str(BASE_DIR / "media" / "outbox"))
 EMAIL_HOST = get_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = get_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = get_str("EMAIL_HOST_USER", "")

@@ -40,6 +40,9 @@ class Command(BaseCommand):
             bar = tqdm(total=targets.ideas * 25, unit="rows", disable=quiet, desc="activity", file=self.stderr)
             Simulation(org=org, seed=seed, progress=bar.update).run()
             bar.close()
+            from ideas.trending import trending_recompute
+
+            trending_recompute()
             rebuild_points_and_badges()
         self.stdout.write(self.style.SUCCESS(
             f"Demo organisation ready: {employees} employees in {time.monotonic() - started:.1f} s."))

@@ -1,0 +1,66 @@
+# Ideabox: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+EMPLOYEES ?= 4573
+SEED ?= 1
+
+.PHONY: run test install system-deps lint messages bench bench-quick backup restore clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: set up .venv, migrate, load the demo organisation, serve http://127.0.0.1:8000 (websockets too)
+run: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py seed_demo --employees $(EMPLOYEES) --seed $(SEED) --if-empty
+	@echo "Serving on http://127.0.0.1:8000 — stop with Ctrl-C"
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# Browser tests drive Debian's Chromium; install it when missing and we may (root, apt-get).
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package (the browser tests need it)"; exit 1; fi; \
+	fi
+
+## make test: the whole suite (SQLite by default; Postgres and Redis when DATABASE_URL and REDIS_URL are set)
+test: install system-deps
+	$(VENV)/bin/ruff check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 IDEABOX_TESTING=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=node_modules
+	DEBUG=1 $(PY) manage.py makemessages -d djangojs -l fr -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore="frontend/static/vendor/*"
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+## make bench / bench-quick: load and scale benchmarks on Postgres (see bench/README.md)
+bench: install
+	$(PY) bench/run.py --sizes 5000 50000 200000
+
+bench-quick: install
+	$(PY) bench/run.py --sizes 5000 --quick
+
+## make backup / restore: pg_dump custom format plus media (DATABASE_URL must point at Postgres)
+backup: install
+	$(PY) manage.py backup $(if $(DEST),--dest $(DEST),)
+
+restore: install
+	$(PY) manage.py restore $(FROM)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

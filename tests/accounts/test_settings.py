@@ -1,0 +1,67 @@
+"""Settings come from the environment; bad values stop start-up with the variable's name."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_check(**env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+    environment.update(env)
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG: expected a boolean"),
+        ({"DEBUG": "1", "DATABASE_URL": "mysql://db/x"}, "DATABASE_URL: expected a URL with scheme"),
+        ({"DEBUG": "1", "REDIS_URL": "localhost:6379"}, "REDIS_URL: expected a URL with scheme"),
+        ({"DEBUG": "1", "CONN_MAX_AGE": "soon"}, "CONN_MAX_AGE: expected a whole number"),
+        ({"DEBUG": "0"}, "SECRET_KEY"),
+        ({"DEBUG": "0", "SECRET_KEY": "x" * 60}, "ALLOWED_HOSTS"),
+        ({"DEBUG": "1", "EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS and EMAIL_USE_SSL"),
+    ],
+)
+def test_bad_environment_stops_startup_naming_the_variable(env, message):
+    result = run_check(**env)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_settings_pass_check_deploy():
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    environment.update(DEBUG="0", SECRET_KEY="k" * 20 + "Qz9!" * 10, ALLOWED_HOSTS="ideas.example.com",
+                       IDEABOX_TESTING="0")
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_database_backend_matches_database_url():
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres", "pgsql", "psql")):
+        assert connection.vendor == "postgresql"
+    else:
+        assert connection.vendor == "sqlite"
+
+
+def test_redis_url_selects_redis_layers():
+    if os.environ.get("REDIS_URL"):
+        assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+        assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["max_connections"] >= 100
+        assert settings.CELERY_BROKER_URL.startswith("redis")
+    else:
+        assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+        assert settings.CELERY_TASK_ALWAYS_EAGER is True
