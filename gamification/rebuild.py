@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.conf import settings
-
 from django.utils import timezone
 
 from gamification.models import PointEntry, PointRule

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Domain, Entity, User
 from ideas.models import Campaign, Theme
-from ideas.selectors import IdeaFilters, SORTS
+from ideas.selectors import SORTS, IdeaFilters
 from ideas.services import BODY_MAX, COMMENT_MAX, TITLE_MAX
 
 

@@ -1,0 +1,296 @@
+"""The ideas API (/api/v1/): ideas, comments, votes, follows, themes, campaigns. Every read goes
+through ideas.selectors (visibility), every write through ideas.services."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from accounts.models import Domain, Entity, User
+from ideas import selectors, services
+from ideas.models import Campaign, Comment, Idea, IdeaState, Theme
+
+
+def drf_error(error: DjangoValidationError) -> ValidationError:
+    if hasattr(error, "error_dict"):
+        return ValidationError(error.message_dict)
+    return ValidationError({"detail": error.messages})
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["id", "name", "slug", "domain"]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    is_running = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "title", "slug", "question", "theme", "entity", "starts_at", "ends_at", "is_running"]
+
+
+class IdeaSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    votes = serializers.IntegerField(source="total_support", read_only=True)
+    voted = serializers.SerializerMethodField()
+    followed = serializers.SerializerMethodField()
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Idea
+        fields = ["id", "title", "body", "body_html", "state", "theme", "domain", "target_entity", "campaign",
+                  "is_anonymous", "estimated_gain", "realised_gain", "author", "votes", "historical_support",
+                  "comment_count", "created_at", "published_at", "voted", "followed", "url", "tags"]
+        read_only_fields = fields
+
+    def get_author(self, idea) -> str:
+        return selectors.author_label(user=self.context["request"].user, idea=idea)
+
+    def get_voted(self, idea) -> bool:
+        return bool(getattr(idea, "voted", False))
+
+    def get_followed(self, idea) -> bool:
+        return bool(getattr(idea, "followed", False))
+
+
+class IdeaWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=services.TITLE_MAX)
+    body = serializers.CharField(max_length=services.BODY_MAX)
+    theme = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
+    target_entity = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all(), required=False, allow_null=True)
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False, allow_null=True)
+    is_anonymous = serializers.BooleanField(required=False, default=False)
+    estimated_gain = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False,
+                                              allow_null=True)
+    co_authors = serializers.ListField(child=serializers.EmailField(), required=False, default=list, max_length=10)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
+                                 max_length=10)
+    submit = serializers.BooleanField(required=False, default=False, write_only=True,
+                                      help_text="Send to moderation right away instead of keeping a draft.")
+
+    def validate_co_authors(self, emails):
+        users = list(User.objects.filter(email__in=[e.lower() for e in emails], is_active=True))
+        unknown = {e.lower() for e in emails} - {u.email.lower() for u in users}
+        if unknown:
+            raise ValidationError(f"Unknown colleague(s): {', '.join(sorted(unknown))}")
+        return users
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.display_name", read_only=True)
+    body = serializers.SerializerMethodField()
+    body_html = serializers.SerializerMethodField()
+    helpful = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "idea", "parent", "author", "body", "body_html", "created_at", "edited_at", "helpful"]
+        read_only_fields = fields
+
+    def _shown(self, comment) -> bool:
+        return comment.deleted_at is None and not comment.is_hidden
+
+    def get_body(self, comment) -> str:
+        return comment.body if self._shown(comment) else ""
+
+    def get_body_html(self, comment) -> str:
+        return comment.body_html if self._shown(comment) else ""
+
+    def get_helpful(self, comment) -> bool:
+        return comment.helpful_at is not None
+
+
+class CommentWriteSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=services.COMMENT_MAX)
+    parent = serializers.IntegerField(required=False, allow_null=True)
+
+
+STATE_PARAM = OpenApiParameter("state", OpenApiTypes.STR, enum=IdeaState.values, required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[
+        OpenApiParameter("q", OpenApiTypes.STR, description="Full-text search of ideas and comments"),
+        OpenApiParameter("theme", OpenApiTypes.INT), OpenApiParameter("domain", OpenApiTypes.INT),
+        OpenApiParameter("campaign", OpenApiTypes.INT), STATE_PARAM,
+        OpenApiParameter("mine", OpenApiTypes.BOOL), OpenApiParameter("followed", OpenApiTypes.BOOL),
+        OpenApiParameter("voted", OpenApiTypes.BOOL),
+        OpenApiParameter("sort", OpenApiTypes.STR, enum=list(selectors.SORTS)),
+    ]),
+)
+class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Ideas visible to you. Create a draft (or submit it at once); update your own draft."""
+
+    serializer_class = IdeaSerializer
+    queryset = Idea.objects.none()
+    throttle_scope = "contribution"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method not in ("GET", "HEAD", "OPTIONS") else []
+
+    def get_queryset(self):
+        params = self.request.query_params
+
+        def as_int(name):
+            value = params.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        def as_bool(name):
+            return params.get(name, "").lower() in ("1", "true", "yes")
+
+        state = params.get("state", "")
+        filters = selectors.IdeaFilters(
+            q=params.get("q", "")[:200], theme=as_int("theme"), domain=as_int("domain"), campaign=as_int("campaign"),
+            state=state if state in IdeaState.values else "", mine=as_bool("mine"), followed=as_bool("followed"),
+            voted=as_bool("voted"), sort=params.get("sort", "newest") if params.get("sort") in selectors.SORTS
+            else "newest",
+        )
+        return selectors.idea_list(user=self.request.user, filters=filters).prefetch_related("tags")
+
+    def get_object(self):
+        pk = self.kwargs["pk"]
+        if not str(pk).isdigit():
+            raise NotFound()
+        try:
+            idea = selectors.idea_get_for_user(user=self.request.user, idea_id=int(pk))
+        except Http404 as exc:
+            raise NotFound() from exc
+        return selectors.with_viewer_flags(Idea.objects.filter(pk=idea.pk), user=self.request.user).first()
+
+    def _save(self, serializer, idea=None):
+        data = serializer.validated_data
+        try:
+            idea = services.idea_save_draft(
+                author=idea.author if idea else self.request.user, idea=idea, title=data["title"], body=data["body"],
+                theme=data["theme"], target_entity=data.get("target_entity"), campaign=data.get("campaign"),
+                is_anonymous=data.get("is_anonymous", False), estimated_gain=data.get("estimated_gain"),
+                co_authors=data.get("co_authors", []), tags=services.tags_from_text(",".join(data.get("tags", []))),
+            )
+            if data.get("submit"):
+                services.idea_submit(idea=idea, actor=self.request.user)
+        except DjangoValidationError as error:
+            raise drf_error(error) from error
+        return selectors.with_viewer_flags(Idea.objects.filter(pk=idea.pk), user=self.request.user).first()
+
+    @extend_schema(request=IdeaWriteSerializer, responses={201: IdeaSerializer})
+    def create(self, request):
+        serializer = IdeaWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        idea = self._save(serializer)
+        return Response(IdeaSerializer(idea, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=IdeaWriteSerializer, responses={200: IdeaSerializer})
+    def update(self, request, pk=None):
+        try:
+            idea = selectors.idea_get_for_user(user=request.user, idea_id=int(pk), for_write=True)
+        except (Http404, ValueError) as exc:
+            raise NotFound() from exc
+        serializer = IdeaWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        idea = self._save(serializer, idea=idea)
+        return Response(IdeaSerializer(idea, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={200: IdeaSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Sends your draft (or revised idea) to moderation."""
+        try:
+            idea = selectors.idea_get_for_user(user=request.user, idea_id=int(pk), for_write=True)
+            services.idea_submit(idea=idea, actor=request.user)
+        except (Http404, ValueError) as exc:
+            raise NotFound() from exc
+        except DjangoValidationError as error:
+            raise drf_error(error) from error
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        return Response(IdeaSerializer(self.get_object(), context={"request": request}).data)
+
+    @extend_schema(request=None, responses={200: IdeaSerializer})
+    @action(detail=True, methods=["put", "delete"])
+    def vote(self, request, pk=None):
+        """PUT supports the idea (idempotent); DELETE withdraws the vote."""
+        idea = self.get_object()
+        try:
+            if request.method == "PUT":
+                services.vote_cast(idea=idea, voter=request.user)
+            else:
+                services.vote_withdraw(idea=idea, voter=request.user)
+        except DjangoValidationError as error:
+            raise drf_error(error) from error
+        return Response(IdeaSerializer(self.get_object(), context={"request": request}).data)
+
+    @extend_schema(request=None, responses={200: IdeaSerializer})
+    @action(detail=True, methods=["put", "delete"])
+    def follow(self, request, pk=None):
+        """PUT follows the idea; DELETE stops following it."""
+        idea = self.get_object()
+        services.follow_set(idea=idea, user=request.user, following=request.method == "PUT")
+        return Response(IdeaSerializer(self.get_object(), context={"request": request}).data)
+
+    @extend_schema(methods=["get"], responses={200: CommentSerializer(many=True)})
+    @extend_schema(methods=["post"], request=CommentWriteSerializer, responses={201: CommentSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request, pk=None):
+        """The idea's comments (GET, paginated) or a new comment (POST)."""
+        idea = self.get_object()
+        if request.method == "GET":
+            queryset = Comment.objects.filter(idea=idea).select_related("author").order_by("created_at", "id")
+            page = self.paginate_queryset(queryset)
+            return self.get_paginated_response(CommentSerializer(page, many=True).data)
+        serializer = CommentWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        parent = None
+        if serializer.validated_data.get("parent"):
+            parent = Comment.objects.filter(pk=serializer.validated_data["parent"], idea=idea).first()
+            if parent is None:
+                raise ValidationError({"parent": "No such comment on this idea."})
+        try:
+            comment = services.comment_create(idea=idea, author=request.user, body=serializer.validated_data["body"],
+                                              parent=parent)
+        except DjangoValidationError as error:
+            raise drf_error(error) from error
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[OpenApiParameter("title", OpenApiTypes.STR, required=True)],
+                   responses={200: inline_serializer("SimilarIdea", {
+                       "id": serializers.IntegerField(), "title": serializers.CharField(),
+                       "state": serializers.CharField(), "votes": serializers.IntegerField()}, many=True)})
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def similar(self, request):
+        """Up to five visible ideas similar to a title being typed."""
+        ideas = selectors.similar_ideas(user=request.user, title=request.query_params.get("title", ""))
+        return Response([{"id": i.pk, "title": i.title, "state": i.state, "votes": i.vote_count} for i in ideas])
+
+
+class ThemeViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ThemeSerializer
+    queryset = Theme.objects.order_by("name")
+    pagination_class = None
+
+
+class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CampaignSerializer
+    queryset = Campaign.objects.order_by("-starts_at")
+
+
+class DomainSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Domain
+        fields = ["id", "name", "slug", "sla_days"]
+
+
+class DomainViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = DomainSerializer
+    queryset = Domain.objects.order_by("name")
+    pagination_class = None

@@ -1,0 +1,96 @@
+"""Votes: once per person and idea (in the database), never on one's own or an unpublished idea."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, close_old_connections, connection, transaction
+
+from ideas import services
+from ideas.models import Idea, Vote
+from tests.conftest import needs_postgres
+from tests.helpers import draft, published, submitted
+
+
+def test_vote_once_then_withdraw(org):
+    idea = published(org.alice, org.theme)
+    vote, created = services.vote_cast(idea=idea, voter=org.colin)
+    assert created
+    again, created_again = services.vote_cast(idea=idea, voter=org.colin)
+    assert not created_again and again.pk == vote.pk
+    idea.refresh_from_db()
+    assert idea.vote_count == 1
+    assert services.vote_withdraw(idea=idea, voter=org.colin)
+    idea.refresh_from_db()
+    assert idea.vote_count == 0
+    assert not Vote.objects.filter(idea=idea).exists()
+    assert not services.vote_withdraw(idea=idea, voter=org.colin)
+
+
+def test_database_refuses_a_second_vote(org):
+    idea = published(org.alice, org.theme)
+    Vote.objects.create(idea=idea, voter=org.colin)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Vote.objects.create(idea=idea, voter=org.colin)
+
+
+def test_no_vote_on_own_idea_or_as_co_author(org):
+    idea = published(org.alice, org.theme, co_authors=[org.cora])
+    for person in (org.alice, org.cora):
+        with pytest.raises(ValidationError, match="own idea"):
+            services.vote_cast(idea=idea, voter=person)
+    assert Vote.objects.count() == 0
+
+
+@pytest.mark.parametrize("make", [draft, submitted])
+def test_no_vote_on_unpublished_idea(org, make):
+    idea = make(org.alice, org.theme)
+    with pytest.raises(ValidationError, match="not open"):
+        services.vote_cast(idea=idea, voter=org.colin)
+
+
+def test_vote_through_http_with_htmx_updates_the_count(client, org):
+    idea = published(org.alice, org.theme)
+    client.force_login(org.colin)
+    response = client.post(f"/ideas/{idea.pk}/vote/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b'data-live="votes"' in response.content
+    assert b">1</span>" in response.content
+    response = client.post(f"/ideas/{idea.pk}/vote/", {"action": "withdraw"}, HTTP_HX_REQUEST="true")
+    assert b">0</span>" in response.content
+
+
+def test_vote_on_own_idea_over_http_is_refused_clearly(client, org):
+    idea = published(org.alice, org.theme)
+    client.force_login(org.alice)
+    response = client.post(f"/ideas/{idea.pk}/vote/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert b"own idea" in response.content
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_votes_by_one_person_count_once(org):
+    idea = published(org.alice, org.theme)
+    barrier = threading.Barrier(20)
+    errors = []
+
+    def cast():
+        try:
+            barrier.wait()
+            services.vote_cast(idea=Idea.objects.get(pk=idea.pk), voter=org.colin)
+        except Exception as exc:  # collected and reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=cast) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    close_old_connections()
+    assert errors == []
+    assert Vote.objects.filter(idea=idea).count() == 1
+    idea.refresh_from_db()
+    assert idea.vote_count == 1
