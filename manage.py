@@ -12,7 +12,9 @@ def main():
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:
-        raise ImportError("Couldn't import Django: run `make run` or `make test`, which create .venv") from exc
+        raise ImportError(
+            "Couldn't import Django: run `make run` or `make test`, which create .venv"
+        ) from exc
     try:
         execute_from_command_line(sys.argv)
     except ImproperlyConfigured as exc:

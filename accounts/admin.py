@@ -20,23 +20,47 @@ class EntityAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "display_name", "entity", "manager", "is_correspondent", "is_expert",
-                    "is_community_manager", "is_executive", "is_active"]
-    list_filter = ["is_correspondent", "is_expert", "is_community_manager", "is_executive", "is_staff",
-                   "is_active", "language"]
+    list_display = [
+        "email",
+        "display_name",
+        "entity",
+        "manager",
+        "is_correspondent",
+        "is_expert",
+        "is_community_manager",
+        "is_executive",
+        "is_active",
+    ]
+    list_filter = [
+        "is_correspondent",
+        "is_expert",
+        "is_community_manager",
+        "is_executive",
+        "is_staff",
+        "is_active",
+        "language",
+    ]
     search_fields = ["email", "display_name", "job_title", "external_id"]
     autocomplete_fields = ["entity", "manager"]
     list_select_related = ["entity", "manager"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("display_name", "job_title", "site", "language", "hide_from_leaderboards")}),
+        (
+            _("Profile"),
+            {"fields": ("display_name", "job_title", "site", "language", "hide_from_leaderboards")},
+        ),
         (_("Organisation"), {"fields": ("entity", "manager", "external_id", "is_claimed")}),
         (_("Roles"), {"fields": ("is_correspondent", "is_expert", "is_community_manager", "is_executive")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         (_("Dates"), {"fields": ("last_login", "date_joined", "erased_at")}),
     )
     readonly_fields = ["erased_at", "last_login"]
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")}),
+    )
 
 
 class DomainCorrespondentInline(admin.TabularInline):

@@ -17,8 +17,17 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "job_title", "site", "language", "entity", "roles",
-                  "hide_from_leaderboards"]
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "job_title",
+            "site",
+            "language",
+            "entity",
+            "roles",
+            "hide_from_leaderboards",
+        ]
         read_only_fields = ["id", "email", "entity", "roles"]
 
 

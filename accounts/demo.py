@@ -19,21 +19,144 @@ DEMO_PASSWORD = "ideabox-demo"  # noqa: S105 - printed for the demo logins on pu
 DEMO_DOMAIN = "example.com"
 
 FIRST_NAMES = [
-    "Alice", "Bob", "Chloé", "David", "Emma", "Farid", "Gabrielle", "Hugo", "Inès", "Jules", "Karim", "Léa",
-    "Mathis", "Nora", "Olivier", "Pauline", "Quentin", "Rose", "Samuel", "Thérèse", "Ulysse", "Valentine",
-    "William", "Yasmine", "Zoé", "Antoine", "Bérénice", "Camille", "Damien", "Élodie", "François", "Guillaume",
-    "Hélène", "Isabelle", "Jérôme", "Kevin", "Laura", "Marc", "Nathalie", "Oscar", "Philippe", "Rachid",
-    "Sophie", "Thomas", "Victor", "Xavier", "Yann", "Agathe", "Baptiste", "Céline", "Diane", "Eric", "Fanny",
-    "Georges", "Henri", "Irène", "Julie", "Lucas", "Manon", "Nicolas", "Patricia", "Romain", "Sarah", "Tristan",
-    "Aïcha", "Mohamed", "Fatou", "Mei", "Priya", "John", "Mary", "James", "Linda", "Peter", "Anna",
+    "Alice",
+    "Bob",
+    "Chloé",
+    "David",
+    "Emma",
+    "Farid",
+    "Gabrielle",
+    "Hugo",
+    "Inès",
+    "Jules",
+    "Karim",
+    "Léa",
+    "Mathis",
+    "Nora",
+    "Olivier",
+    "Pauline",
+    "Quentin",
+    "Rose",
+    "Samuel",
+    "Thérèse",
+    "Ulysse",
+    "Valentine",
+    "William",
+    "Yasmine",
+    "Zoé",
+    "Antoine",
+    "Bérénice",
+    "Camille",
+    "Damien",
+    "Élodie",
+    "François",
+    "Guillaume",
+    "Hélène",
+    "Isabelle",
+    "Jérôme",
+    "Kevin",
+    "Laura",
+    "Marc",
+    "Nathalie",
+    "Oscar",
+    "Philippe",
+    "Rachid",
+    "Sophie",
+    "Thomas",
+    "Victor",
+    "Xavier",
+    "Yann",
+    "Agathe",
+    "Baptiste",
+    "Céline",
+    "Diane",
+    "Eric",
+    "Fanny",
+    "Georges",
+    "Henri",
+    "Irène",
+    "Julie",
+    "Lucas",
+    "Manon",
+    "Nicolas",
+    "Patricia",
+    "Romain",
+    "Sarah",
+    "Tristan",
+    "Aïcha",
+    "Mohamed",
+    "Fatou",
+    "Mei",
+    "Priya",
+    "John",
+    "Mary",
+    "James",
+    "Linda",
+    "Peter",
+    "Anna",
 ]
 LAST_NAMES = [
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
-    "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel",
-    "Girard", "André", "Lefèvre", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Legrand",
-    "Garnier", "Faure", "Rousseau", "Blanc", "Guerin", "Muller", "Henry", "Roussel", "Nicolas", "Perrin",
-    "Morin", "Mathieu", "Clement", "Gauthier", "Dumont", "Lopez", "Fontaine", "Chevalier", "Robin", "Nguyen",
-    "Diallo", "Benali", "Smith", "Jones", "Brown", "Taylor", "Wilson", "Kowalski", "Rossi", "Schmidt",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Lefèvre",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Legrand",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guerin",
+    "Muller",
+    "Henry",
+    "Roussel",
+    "Nicolas",
+    "Perrin",
+    "Morin",
+    "Mathieu",
+    "Clement",
+    "Gauthier",
+    "Dumont",
+    "Lopez",
+    "Fontaine",
+    "Chevalier",
+    "Robin",
+    "Nguyen",
+    "Diallo",
+    "Benali",
+    "Smith",
+    "Jones",
+    "Brown",
+    "Taylor",
+    "Wilson",
+    "Kowalski",
+    "Rossi",
+    "Schmidt",
 ]
 SUBSIDIARIES = ["Exemple Énergie", "Exemple Services", "Exemple Retail", "Exemple Digital", "Exemple Finance"]
 DEPARTMENTS = ["IT", "Human resources", "Finance", "Customer service", "Sales", "Operations", "Marketing"]
@@ -83,11 +206,13 @@ def build_organisation(*, employees: int, seed: int, progress=None) -> DemoOrgan
     """Creates ``employees`` people (the demo logins included) in a fresh organisation."""
     if employees < 60:
         raise ValueError("the demo organisation needs at least 60 employees")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
     group = _entity("Groupe Exemple", Entity.Kind.GROUP)
     subsidiaries = [_entity(name, Entity.Kind.SUBSIDIARY, group) for name in SUBSIDIARIES]
     departments = [
-        _entity(dept, Entity.Kind.DEPARTMENT, subsidiary) for subsidiary in subsidiaries for dept in DEPARTMENTS
+        _entity(dept, Entity.Kind.DEPARTMENT, subsidiary)
+        for subsidiary in subsidiaries
+        for dept in DEPARTMENTS
     ]
     password = make_password(DEMO_PASSWORD)
     used_emails: set[str] = set()
@@ -101,31 +226,83 @@ def build_organisation(*, employees: int, seed: int, progress=None) -> DemoOrgan
             email = f"{base}{n}@{DEMO_DOMAIN}"
         used_emails.add(email)
         return User(
-            email=email, display_name=f"{first} {last}", entity=entity, job_title=title, site=rng.choice(SITES),
-            language="fr" if rng.random() < 0.8 else "en", password=password, **extra,
+            email=email,
+            display_name=f"{first} {last}",
+            entity=entity,
+            job_title=title,
+            site=rng.choice(SITES),
+            language="fr" if rng.random() < 0.8 else "en",
+            password=password,
+            **extra,
         )
 
     # Named demo accounts first, so that their e-mails are stable and easy to type.
     it_paris = departments[0]
     named = {
-        "admin": User(email=f"admin@{DEMO_DOMAIN}", display_name="Admin Ideabox", entity=group, job_title="IT admin",
-                      password=password, is_staff=True, is_superuser=True, language="en"),
-        "executive": User(email=f"eve@{DEMO_DOMAIN}", display_name="Eve Executive", entity=group,
-                          job_title="Chief executive officer", password=password, is_executive=True),
-        "community_manager": User(email=f"camille@{DEMO_DOMAIN}", display_name="Camille Community",
-                                  entity=group, job_title="Innovation community manager", password=password,
-                                  is_community_manager=True),
-        "manager": User(email=f"bob@{DEMO_DOMAIN}", display_name="Bob Manager", entity=it_paris,
-                        job_title="Head of IT", password=password),
-        "employee": User(email=f"alice@{DEMO_DOMAIN}", display_name="Alice Employee", entity=it_paris,
-                         job_title="Developer", password=password, language="en"),
-        "colleague": User(email=f"colin@{DEMO_DOMAIN}", display_name="Colin Colleague", entity=departments[10],
-                          job_title="Analyst", password=password),
-        "correspondent": User(email=f"chloe@{DEMO_DOMAIN}", display_name="Chloé Correspondent",
-                              entity=departments[9], job_title="Process expert", password=password,
-                              is_correspondent=True),
-        "expert": User(email=f"xavier@{DEMO_DOMAIN}", display_name="Xavier Expert", entity=departments[16],
-                       job_title="Senior engineer", password=password, is_expert=True),
+        "admin": User(
+            email=f"admin@{DEMO_DOMAIN}",
+            display_name="Admin Ideabox",
+            entity=group,
+            job_title="IT admin",
+            password=password,
+            is_staff=True,
+            is_superuser=True,
+            language="en",
+        ),
+        "executive": User(
+            email=f"eve@{DEMO_DOMAIN}",
+            display_name="Eve Executive",
+            entity=group,
+            job_title="Chief executive officer",
+            password=password,
+            is_executive=True,
+        ),
+        "community_manager": User(
+            email=f"camille@{DEMO_DOMAIN}",
+            display_name="Camille Community",
+            entity=group,
+            job_title="Innovation community manager",
+            password=password,
+            is_community_manager=True,
+        ),
+        "manager": User(
+            email=f"bob@{DEMO_DOMAIN}",
+            display_name="Bob Manager",
+            entity=it_paris,
+            job_title="Head of IT",
+            password=password,
+        ),
+        "employee": User(
+            email=f"alice@{DEMO_DOMAIN}",
+            display_name="Alice Employee",
+            entity=it_paris,
+            job_title="Developer",
+            password=password,
+            language="en",
+        ),
+        "colleague": User(
+            email=f"colin@{DEMO_DOMAIN}",
+            display_name="Colin Colleague",
+            entity=departments[10],
+            job_title="Analyst",
+            password=password,
+        ),
+        "correspondent": User(
+            email=f"chloe@{DEMO_DOMAIN}",
+            display_name="Chloé Correspondent",
+            entity=departments[9],
+            job_title="Process expert",
+            password=password,
+            is_correspondent=True,
+        ),
+        "expert": User(
+            email=f"xavier@{DEMO_DOMAIN}",
+            display_name="Xavier Expert",
+            entity=departments[16],
+            job_title="Senior engineer",
+            password=password,
+            is_expert=True,
+        ),
     }
     used_emails.update(u.email for u in named.values())
     User.objects.bulk_create(named.values())
@@ -165,8 +342,16 @@ def build_organisation(*, employees: int, seed: int, progress=None) -> DemoOrgan
         first_lead = len(people)
         for i in range(size):
             is_lead = i < leads
-            people.append(person(dept, "Team lead" if is_lead else rng.choice(
-                ["Analyst", "Engineer", "Advisor", "Officer", "Technician", "Consultant", "Assistant"])))
+            people.append(
+                person(
+                    dept,
+                    "Team lead"
+                    if is_lead
+                    else rng.choice(
+                        ["Analyst", "Engineer", "Advisor", "Officer", "Technician", "Consultant", "Assistant"]
+                    ),
+                )
+            )
             managers.append(-head.pk if is_lead else first_lead + (i % leads))
         if progress:
             progress(size)
@@ -195,15 +380,16 @@ def build_organisation(*, employees: int, seed: int, progress=None) -> DemoOrgan
     memberships = []
     domains = []
     for index, (name, slug, _theme) in enumerate(DOMAINS):
-        domain = Domain.objects.create(name=name, slug=slug, sla_days=5,
-                                       community_manager=named["community_manager"])
+        domain = Domain.objects.create(
+            name=name, slug=slug, sla_days=5, community_manager=named["community_manager"]
+        )
         domains.append(domain)
         chosen = [pool.pop() for _ in range(3 + len(subsidiaries) + 1)]
         if index == 1:  # Chloé moderates Operations (process optimisation) for the whole group
             chosen[0] = named["correspondent"]
         for c in chosen[:3]:
             memberships.append(DomainCorrespondent(domain=domain, user_id=c.pk))
-        for c, subsidiary in zip(chosen[3:3 + len(subsidiaries)], subsidiaries, strict=True):
+        for c, subsidiary in zip(chosen[3 : 3 + len(subsidiaries)], subsidiaries, strict=True):
             memberships.append(DomainCorrespondent(domain=domain, user_id=c.pk, entity=subsidiary))
         memberships.append(DomainCorrespondent(domain=domain, user_id=chosen[-1].pk, is_backup=True))
         correspondent_ids.extend(c.pk for c in chosen)
@@ -217,8 +403,13 @@ def build_organisation(*, employees: int, seed: int, progress=None) -> DemoOrgan
 
     logins = {role: user.email for role, user in named.items()}
     return DemoOrganisation(
-        group=group, subsidiaries=subsidiaries, departments=departments,
-        user_ids=list(User.objects.order_by("pk").values_list("pk", flat=True)), logins=logins,
-        correspondent_ids=correspondent_ids, executive_ids=executives, community_manager_ids=cms,
+        group=group,
+        subsidiaries=subsidiaries,
+        departments=departments,
+        user_ids=list(User.objects.order_by("pk").values_list("pk", flat=True)),
+        logins=logins,
+        correspondent_ids=correspondent_ids,
+        executive_ids=executives,
+        community_manager_ids=cms,
         expert_ids=experts,
     )

@@ -9,9 +9,13 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.language:
-            if user.language != request.LANGUAGE_CODE:
-                translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.language
+            and user.language != request.LANGUAGE_CODE
+        ):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
         response = self.get_response(request)
         return response

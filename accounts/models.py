@@ -21,7 +21,12 @@ class Entity(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path of ids ("/1/4/17/"), maintained by accounts.services.entity_save, so that
     # "this entity and everything below it" is one indexed prefix query.
@@ -76,10 +81,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=150)
     entity = models.ForeignKey(
-        Entity, verbose_name=_("entity"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Entity,
+        verbose_name=_("entity"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
     )
     manager = models.ForeignKey(
-        "self", verbose_name=_("manager"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+        "self",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
     )
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
     site = models.CharField(_("site"), max_length=200, blank=True)
@@ -153,7 +168,9 @@ class Domain(models.Model):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     sla_days = models.PositiveSmallIntegerField(
-        _("SLA (working days)"), default=5, help_text=_("Working days for a first answer to a submitted idea.")
+        _("SLA (working days)"),
+        default=5,
+        help_text=_("Working days for a first answer to a submitted idea."),
     )
     community_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -170,7 +187,10 @@ class Domain(models.Model):
         help_text=_("A published idea with this many votes is shortlisted automatically. Empty: never."),
     )
     correspondents = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="DomainCorrespondent", related_name="correspondent_domains", blank=True
+        settings.AUTH_USER_MODEL,
+        through="DomainCorrespondent",
+        related_name="correspondent_domains",
+        blank=True,
     )
 
     class Meta:
@@ -187,7 +207,9 @@ class DomainCorrespondent(models.Model):
     """A person who moderates a domain's ideas, optionally only for one entity, possibly as a backup."""
 
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="domain_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="domain_memberships"
+    )
     entity = models.ForeignKey(
         Entity,
         null=True,
@@ -203,10 +225,14 @@ class DomainCorrespondent(models.Model):
         verbose_name_plural = _("domain correspondents")
         constraints = [
             models.UniqueConstraint(
-                fields=["domain", "user", "entity"], condition=Q(entity__isnull=False), name="correspondent_unique"
+                fields=["domain", "user", "entity"],
+                condition=Q(entity__isnull=False),
+                name="correspondent_unique",
             ),
             models.UniqueConstraint(
-                fields=["domain", "user"], condition=Q(entity__isnull=True), name="correspondent_unique_global"
+                fields=["domain", "user"],
+                condition=Q(entity__isnull=True),
+                name="correspondent_unique_global",
             ),
         ]
 
@@ -231,7 +257,9 @@ class Notification(models.Model):
         SEGMENT_MESSAGE = "segment_message", _("Message from the community team")
         WELCOME = "welcome", _("Welcome")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     event_key = models.CharField(max_length=200)
     text = models.CharField(max_length=500)
@@ -261,12 +289,17 @@ class NotificationPreference(models.Model):
         WEEKLY = "weekly", _("Weekly digest")
         NEVER = "never", _("Never")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs"
+    )
     kind = models.CharField(max_length=30, choices=Notification.Kind.choices)
     email = models.CharField(max_length=12, choices=Frequency.choices, default=Frequency.DAILY)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind} → {self.email}"
 
 
 class PersonalDataAudit(models.Model):
@@ -277,10 +310,17 @@ class PersonalDataAudit(models.Model):
         ERASURE = "erasure", _("Erasure")
         PROFILE_VIEW = "profile_view", _("Analytics profile viewed")
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} of {self.subject_id} by {self.actor_id}"

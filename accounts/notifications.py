@@ -46,11 +46,15 @@ def notify(
         with translation.override(language):
             message = str(text())[:500]
         rows.extend(
-            Notification(recipient_id=pk, kind=kind, event_key=event_key[:200], text=message, url=url, idea_id=idea_id)
+            Notification(
+                recipient_id=pk, kind=kind, event_key=event_key[:200], text=message, url=url, idea_id=idea_id
+            )
             for pk in pks
         )
     existing = set(
-        Notification.objects.filter(recipient_id__in=ids, event_key=event_key[:200]).values_list("recipient_id", flat=True)
+        Notification.objects.filter(recipient_id__in=ids, event_key=event_key[:200]).values_list(
+            "recipient_id", flat=True
+        )
     )
     rows = [row for row in rows if row.recipient_id not in existing]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
@@ -72,5 +76,8 @@ def push_unread(created: list[tuple[int, str]]) -> None:
     for user_id, text in created:
         group_send_safely(
             user_group(user_id),
-            {"type": "notify", "payload": {"type": "notification", "unread": unread_count(user_id), "text": text}},
+            {
+                "type": "notify",
+                "payload": {"type": "notification", "unread": unread_count(user_id), "text": text},
+            },
         )

@@ -15,6 +15,9 @@ class Visit(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="visit_once_per_day")]
         indexes = [models.Index(fields=["day"], name="visit_day_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.day}"
+
 
 class IdeaView(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -24,11 +27,16 @@ class IdeaView(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "idea", "day"], name="idea_view_once_per_day")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} viewed {self.idea_id} on {self.day}"
+
 
 class SegmentSnapshot(models.Model):
     """A person's segments for one month, with the figures that put them there."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="segment_snapshots")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="segment_snapshots"
+    )
     month = models.DateField()
     segments = models.JSONField(default=list)
     reasons = models.JSONField(default=dict)
@@ -38,3 +46,6 @@ class SegmentSnapshot(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "month"], name="segment_snapshot_unique")]
         indexes = [models.Index(fields=["month"], name="segment_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.month:%Y-%m}: {', '.join(self.segments)}"

@@ -1,5 +1,7 @@
 """Recording use cheaply: one upsert a day per person (visits) and per person and idea (views)."""
 
+import contextlib
+
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
@@ -11,19 +13,15 @@ def record_visit(*, user_id: int) -> None:
     """At most one database write per person per day: the cache remembers who was recorded today."""
     day = timezone.localdate()
     key = f"visit:{day.isoformat()}:{user_id}"
-    try:
+    with contextlib.suppress(Exception):  # cache down: fall through to the idempotent insert
         if cache.get(key):
             return
-    except Exception:  # cache down: fall through to the idempotent insert
-        pass
     try:
         Visit.objects.bulk_create([Visit(user_id=user_id, day=day)], ignore_conflicts=True)
     except DatabaseError:
         return
-    try:
+    with contextlib.suppress(Exception):  # the insert above is idempotent; the cache only saves writes
         cache.set(key, 1, 60 * 60 * 26)
-    except Exception:  # noqa: S110 - the insert above is idempotent; the cache only saves writes
-        pass
 
 
 def record_idea_view(*, user_id: int | None = None, idea_id: int, user=None) -> None:

@@ -36,8 +36,15 @@ from moderation.models import Assignment, ExpertAssessment, Transition
 S = IdeaState
 MODEL_HEADCOUNT = 4573
 MODEL = {
-    "logged_in": 0.60, "posted": 0.20, "commented": 0.23, "voted": 0.43, "ideas": 3600,
-    "deployed": 44, "pilot": 7, "project": 49, "awaiting": 107,
+    "logged_in": 0.60,
+    "posted": 0.20,
+    "commented": 0.23,
+    "voted": 0.43,
+    "ideas": 3600,
+    "deployed": 44,
+    "pilot": 7,
+    "project": 49,
+    "awaiting": 107,
 }
 BATCH = 5000
 
@@ -59,10 +66,15 @@ class Targets:
     def for_headcount(cls, n: int) -> Targets:
         f = n / MODEL_HEADCOUNT
         return cls(
-            headcount=n, logged_in=round(MODEL["logged_in"] * n), posters=round(MODEL["posted"] * n),
-            commenters=round(MODEL["commented"] * n), voters=round(MODEL["voted"] * n),
-            ideas=max(round(MODEL["ideas"] * f), 10), deployed=round(MODEL["deployed"] * f),
-            pilot=round(MODEL["pilot"] * f), project=round(MODEL["project"] * f),
+            headcount=n,
+            logged_in=round(MODEL["logged_in"] * n),
+            posters=round(MODEL["posted"] * n),
+            commenters=round(MODEL["commented"] * n),
+            voters=round(MODEL["voted"] * n),
+            ideas=max(round(MODEL["ideas"] * f), 10),
+            deployed=round(MODEL["deployed"] * f),
+            pilot=round(MODEL["pilot"] * f),
+            project=round(MODEL["project"] * f),
             awaiting=round(MODEL["awaiting"] * f),
         )
 
@@ -80,36 +92,95 @@ class GroundTruth:
 
 
 # --- Text ----------------------------------------------------------------------------------
-SUBJECTS_FR = ["la facturation", "l'accueil client", "les réunions", "les déplacements", "l'énergie des sites",
-               "les achats", "le recrutement", "l'intégration des nouveaux", "les impressions", "le support IT",
-               "la relation client", "les stocks", "la logistique", "la marque employeur", "les notes de frais"]
-SUBJECTS_EN = ["invoicing", "customer onboarding", "meetings", "business travel", "site energy use", "purchasing",
-               "hiring", "onboarding", "printing", "IT support", "customer care", "inventory", "logistics",
-               "employer brand", "expense reports"]
-ACTIONS_FR = ["Simplifier", "Automatiser", "Mutualiser", "Digitaliser", "Réduire le coût de", "Mesurer",
-              "Repenser", "Accélérer"]
-ACTIONS_EN = ["Simplify", "Automate", "Share", "Digitise", "Cut the cost of", "Measure", "Rethink", "Speed up"]
-COMMENTS_FR = ["Très bonne idée, nous avons le même problème dans mon équipe.", "Avez-vous chiffré le gain ?",
-               "On pourrait commencer par un pilote sur un site.", "Attention à l'impact sur les clients.",
-               "Je peux vous mettre en contact avec l'équipe qui gère ce sujet.", "+1, simple et efficace."]
-COMMENTS_EN = ["Great idea, my team has the same problem.", "Did you estimate the gain?",
-               "We could start with a pilot on one site.", "Mind the impact on customers.",
-               "I can put you in touch with the team that owns this.", "+1, simple and effective."]
+SUBJECTS_FR = [
+    "la facturation",
+    "l'accueil client",
+    "les réunions",
+    "les déplacements",
+    "l'énergie des sites",
+    "les achats",
+    "le recrutement",
+    "l'intégration des nouveaux",
+    "les impressions",
+    "le support IT",
+    "la relation client",
+    "les stocks",
+    "la logistique",
+    "la marque employeur",
+    "les notes de frais",
+]
+SUBJECTS_EN = [
+    "invoicing",
+    "customer onboarding",
+    "meetings",
+    "business travel",
+    "site energy use",
+    "purchasing",
+    "hiring",
+    "onboarding",
+    "printing",
+    "IT support",
+    "customer care",
+    "inventory",
+    "logistics",
+    "employer brand",
+    "expense reports",
+]
+ACTIONS_FR = [
+    "Simplifier",
+    "Automatiser",
+    "Mutualiser",
+    "Digitaliser",
+    "Réduire le coût de",
+    "Mesurer",
+    "Repenser",
+    "Accélérer",
+]
+ACTIONS_EN = [
+    "Simplify",
+    "Automate",
+    "Share",
+    "Digitise",
+    "Cut the cost of",
+    "Measure",
+    "Rethink",
+    "Speed up",
+]
+COMMENTS_FR = [
+    "Très bonne idée, nous avons le même problème dans mon équipe.",
+    "Avez-vous chiffré le gain ?",
+    "On pourrait commencer par un pilote sur un site.",
+    "Attention à l'impact sur les clients.",
+    "Je peux vous mettre en contact avec l'équipe qui gère ce sujet.",
+    "+1, simple et efficace.",
+]
+COMMENTS_EN = [
+    "Great idea, my team has the same problem.",
+    "Did you estimate the gain?",
+    "We could start with a pilot on one site.",
+    "Mind the impact on customers.",
+    "I can put you in touch with the team that owns this.",
+    "+1, simple and effective.",
+]
 
 
 def _idea_text(rng: random.Random, index: int) -> tuple[str, str]:
     if rng.random() < 0.75:
         subject, action = rng.choice(SUBJECTS_FR), rng.choice(ACTIONS_FR)
         title = f"{action} {subject} (#{index})"
-        body = (f"**Constat** : aujourd'hui, {subject} nous fait perdre du temps chaque semaine.\n\n"
-                f"**Proposition** : {action.lower()} {subject} avec un outil partagé et une règle simple.\n\n"
-                f"- gain de temps estimé\n- moins d'erreurs\n- une meilleure expérience pour tous")
+        body = (
+            f"**Constat** : aujourd'hui, {subject} nous fait perdre du temps chaque semaine.\n\n"
+            f"**Proposition** : {action.lower()} {subject} avec un outil partagé et une règle simple.\n\n"
+            f"- gain de temps estimé\n- moins d'erreurs\n- une meilleure expérience pour tous"
+        )
     else:
         subject, action = rng.choice(SUBJECTS_EN), rng.choice(ACTIONS_EN)
         title = f"{action} {subject} (#{index})"
-        body = (f"**Problem**: today {subject} costs us time every week.\n\n"
-                f"**Proposal**: {action.lower()} {subject} with a shared tool and one simple rule.\n\n"
-                f"- time saved\n- fewer errors\n- a better experience for everyone")
+        body = (
+            f"**Problem**: today {subject} costs us time every week.\n\n"
+            f"**Proposal**: {action.lower()} {subject} with a shared tool and one simple rule.\n\n"
+            f"- time saved\n- fewer errors\n- a better experience for everyone"
+        )
     return title, body
 
 
@@ -145,29 +216,33 @@ class Simulation:
     # People ---------------------------------------------------------------------------
     def _people(self):
         rng, t = self.rng, self.targets
-        named = set(User.objects.filter(email__in=list(self.org.logins.values())).values_list("pk", flat=True))
+        named = set(
+            User.objects.filter(email__in=list(self.org.logins.values())).values_list("pk", flat=True)
+        )
         everyone = sorted(self.users)
         others = [pk for pk in everyone if pk not in named]
         rng.shuffle(others)
         logged = sorted(named) + others
         self.logged_in = logged[: t.logged_in]
-        pool = self.logged_in[len(named):]
+        pool = self.logged_in[len(named) :]
         # Planted sizes, relative to the people active in the window (the logged-in).
         n_inf = max(2, round(0.05 * t.logged_in))
         n_fac = max(3, round(0.10 * t.logged_in))
         n_dev = max(2, round(0.03 * t.logged_in))
         self.posters = pool[: t.posters - 2] + [self._pk("employee"), self._pk("colleague")]
         self.truth.influencers = set(self.posters[:n_inf])
-        big = self.posters[n_inf: n_inf + max(2, round(0.04 * t.posters))]
+        big = self.posters[n_inf : n_inf + max(2, round(0.04 * t.posters))]
         self.truth.big_contributors = set(big)
         # Commenters: the facilitators and developers, some authors, and ordinary people.
         non_posters = [pk for pk in pool if pk not in set(self.posters)]
         self.truth.facilitators = set(non_posters[:n_fac])
-        self.truth.developers = set(non_posters[n_fac: n_fac + n_dev])
+        self.truth.developers = set(non_posters[n_fac : n_fac + n_dev])
         planted_commenters = list(self.truth.facilitators | self.truth.developers)
         ordinary_needed = t.commenters - len(planted_commenters)
-        ordinary_from_posters = [pk for pk in self.posters if pk not in self.truth.influencers][: ordinary_needed // 2]
-        rest = [pk for pk in non_posters[n_fac + n_dev:]]
+        ordinary_from_posters = [pk for pk in self.posters if pk not in self.truth.influencers][
+            : ordinary_needed // 2
+        ]
+        rest = [pk for pk in non_posters[n_fac + n_dev :]]
         ordinary = ordinary_from_posters + rest[: ordinary_needed - len(ordinary_from_posters)]
         self.ordinary_commenters = ordinary
         self.commenters = planted_commenters + ordinary
@@ -196,7 +271,13 @@ class Simulation:
             Tag.objects.get_or_create(slug=name, defaults={"name": name})
         executive = self._pk("executive")
         specs = [
-            ("Energy savings challenge", "How could each site cut its energy bill by 10% this winter?", -20, 40, 0),
+            (
+                "Energy savings challenge",
+                "How could each site cut its energy bill by 10% this winter?",
+                -20,
+                40,
+                0,
+            ),
             ("Customer first", "What would make our customers recommend us to a friend?", -60, 30, 3),
             ("Paperless offices", "Which paper process should disappear first?", -300, -200, 1),
             ("Hybrid work 2027", "How should we work together between office and home?", 10, 70, 5),
@@ -206,10 +287,14 @@ class Simulation:
             campaign, _created = Campaign.objects.get_or_create(
                 slug=slugify(title),
                 defaults={
-                    "title": title, "question": question, "sponsor_id": executive,
-                    "theme": self.themes[theme_index][0], "starts_at": self.now + timedelta(days=start),
+                    "title": title,
+                    "question": question,
+                    "sponsor_id": executive,
+                    "theme": self.themes[theme_index][0],
+                    "starts_at": self.now + timedelta(days=start),
                     "ends_at": self.now + timedelta(days=end),
-                    "description": question, "description_html": render_markdown(question),
+                    "description": question,
+                    "description_html": render_markdown(question),
                 },
             )
             self.campaigns.append(campaign)
@@ -228,7 +313,9 @@ class Simulation:
             elif pk in self.truth.big_contributors:
                 counts[pk] = rng.randint(12, 30)
             else:
-                counts[pk] = min(1 + int(rng.paretovariate(2.2)) - 1 + (1 if rng.random() < 0.5 else 0), 8) or 1
+                counts[pk] = (
+                    min(1 + int(rng.paretovariate(2.2)) - 1 + (1 if rng.random() < 0.5 else 0), 8) or 1
+                )
         total = sum(counts.values())
         adjustable = [pk for pk in self.posters if pk not in self.truth.influencers]
         i = 0
@@ -247,11 +334,22 @@ class Simulation:
 
     def _states(self, n_ideas: int) -> list[str]:
         t = self.targets
-        states = ([S.DEPLOYED] * t.deployed + [S.PILOT] * t.pilot + [S.PROJECT] * t.project
-                  + [S.SHORTLISTED] * round(t.awaiting * 0.6) + [S.IN_ANALYSIS] * (t.awaiting - round(t.awaiting * 0.6)))
+        states = (
+            [S.DEPLOYED] * t.deployed
+            + [S.PILOT] * t.pilot
+            + [S.PROJECT] * t.project
+            + [S.SHORTLISTED] * round(t.awaiting * 0.6)
+            + [S.IN_ANALYSIS] * (t.awaiting - round(t.awaiting * 0.6))
+        )
         rest = n_ideas - len(states)
-        shares = [(S.PUBLISHED, 0.70), (S.REJECTED, 0.08), (S.SUBMITTED, 0.08), (S.CHANGES_REQUESTED, 0.03),
-                  (S.ARCHIVED, 0.08), (S.MERGED, 0.03)]
+        shares = [
+            (S.PUBLISHED, 0.70),
+            (S.REJECTED, 0.08),
+            (S.SUBMITTED, 0.08),
+            (S.CHANGES_REQUESTED, 0.03),
+            (S.ARCHIVED, 0.08),
+            (S.MERGED, 0.03),
+        ]
         allotted = 0
         for state, share in shares[1:]:
             k = round(rest * share)
@@ -261,15 +359,18 @@ class Simulation:
         return states
 
     def _ideas(self):
-        rng, t = self.rng, self.targets
+        rng, _t = self.rng, self.targets
         counts = self._author_counts()
         slots = [pk for pk, n in counts.items() for _ in range(n)]
         rng.shuffle(slots)
         states = self._states(len(slots))
         # Influencers' ideas are public and go far: give them the advancing states first.
         influencer_slots = [i for i, pk in enumerate(slots) if pk in self.truth.influencers]
-        advancing = [i for i, s in enumerate(states) if s in (S.DEPLOYED, S.PILOT, S.PROJECT, S.SHORTLISTED,
-                                                              S.IN_ANALYSIS)]
+        advancing = [
+            i
+            for i, s in enumerate(states)
+            if s in (S.DEPLOYED, S.PILOT, S.PROJECT, S.SHORTLISTED, S.IN_ANALYSIS)
+        ]
         plain_public = [i for i, s in enumerate(states) if s == S.PUBLISHED]
         for k, slot in enumerate(influencer_slots):
             source = advancing if k % 3 == 0 and advancing else plain_public
@@ -286,7 +387,9 @@ class Simulation:
             theme = rng.choices(theme_list, theme_weights)[0]
             title, body = _idea_text(rng, index)
             advancing_state = state in (S.DEPLOYED, S.PILOT, S.PROJECT, S.SHORTLISTED, S.IN_ANALYSIS)
-            latest = self.now - timedelta(days=120 if advancing_state else (400 if state == S.ARCHIVED else 3))
+            latest = self.now - timedelta(
+                days=120 if advancing_state else (400 if state == S.ARCHIVED else 3)
+            )
             earliest = self.start if state != S.ARCHIVED else self.start
             created = self._time(earliest, max(earliest, latest))
             if state == S.ARCHIVED:
@@ -308,28 +411,54 @@ class Simulation:
             gain = None
             if advancing_state or rng.random() < 0.2:
                 gain = Decimal(rng.choice([5, 10, 20, 40, 80, 150, 300])) * 1000
-            last_state_change = {S.SUBMITTED: submitted, S.ARCHIVED: self.now - timedelta(days=rng.uniform(1, 20))}.get(
-                state, advanced or answered)
-            ideas.append(Idea(
-                title=title, body=body, body_html=render_markdown(body), theme=theme, domain_id=domain_id,
-                target_entity_id=target, author_entity_id=entity, campaign=campaign, author_id=author,
-                is_anonymous=rng.random() < 0.05, estimated_gain=gain,
-                realised_gain=(gain * Decimal("0.8")) if state == S.DEPLOYED and gain else None,
-                state=state, assignee_id=assignee, assigned_at=submitted,
-                created_at=created, updated_at=created, submitted_at=submitted,
-                first_answered_at=answered if state != S.SUBMITTED else None, published_at=published,
-                state_changed_at=last_state_change,
-                last_activity_at=published or submitted,
-                decision_reason={S.REJECTED: "Already covered by the 2026 plan.",
-                                 S.CHANGES_REQUESTED: "Please add the expected gain and the sites concerned."
-                                 }.get(state, ""),
-            ))
-            self.idea_meta.append({"author": author, "state": state, "published": published, "advanced": advanced,
-                                   "entity": entity, "influencer": author in self.truth.influencers,
-                                   "created": created})
+            last_state_change = {
+                S.SUBMITTED: submitted,
+                S.ARCHIVED: self.now - timedelta(days=rng.uniform(1, 20)),
+            }.get(state, advanced or answered)
+            ideas.append(
+                Idea(
+                    title=title,
+                    body=body,
+                    body_html=render_markdown(body),
+                    theme=theme,
+                    domain_id=domain_id,
+                    target_entity_id=target,
+                    author_entity_id=entity,
+                    campaign=campaign,
+                    author_id=author,
+                    is_anonymous=rng.random() < 0.05,
+                    estimated_gain=gain,
+                    realised_gain=(gain * Decimal("0.8")) if state == S.DEPLOYED and gain else None,
+                    state=state,
+                    assignee_id=assignee,
+                    assigned_at=submitted,
+                    created_at=created,
+                    updated_at=created,
+                    submitted_at=submitted,
+                    first_answered_at=answered if state != S.SUBMITTED else None,
+                    published_at=published,
+                    state_changed_at=last_state_change,
+                    last_activity_at=published or submitted,
+                    decision_reason={
+                        S.REJECTED: "Already covered by the 2026 plan.",
+                        S.CHANGES_REQUESTED: "Please add the expected gain and the sites concerned.",
+                    }.get(state, ""),
+                )
+            )
+            self.idea_meta.append(
+                {
+                    "author": author,
+                    "state": state,
+                    "published": published,
+                    "advanced": advanced,
+                    "entity": entity,
+                    "influencer": author in self.truth.influencers,
+                    "created": created,
+                }
+            )
         Idea.objects.bulk_create(ideas, batch_size=BATCH)
         self.progress(len(ideas))
-        self.idea_ids = list(Idea.objects.order_by("pk").values_list("pk", flat=True))[-len(ideas):]
+        self.idea_ids = list(Idea.objects.order_by("pk").values_list("pk", flat=True))[-len(ideas) :]
         for meta, pk in zip(self.idea_meta, self.idea_ids, strict=True):
             meta["pk"] = pk
         public = {S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED}
@@ -403,8 +532,16 @@ class Simulation:
         def add(meta, author, *, before_advance=False, helpful=False):
             lo, hi = self._comment_window(meta, before_advance=before_advance)
             text = rng.choice(COMMENTS_FR if rng.random() < 0.75 else COMMENTS_EN)
-            rows.append({"idea": meta["pk"], "author": author, "at": self._time(lo, hi), "text": text,
-                         "helpful": helpful, "idea_author": meta["author"]})
+            rows.append(
+                {
+                    "idea": meta["pk"],
+                    "author": author,
+                    "at": self._time(lo, hi),
+                    "text": text,
+                    "helpful": helpful,
+                    "idea_author": meta["author"],
+                }
+            )
 
         # Facilitators: many ideas of many other authors; the authors mark some helpful.
         for pk in self.truth.facilitators:
@@ -433,15 +570,23 @@ class Simulation:
                         add(meta, pk)
         comments = []
         for row in rows:
-            comments.append(Comment(
-                idea_id=row["idea"], author_id=row["author"], body=row["text"], body_html=render_markdown(row["text"]),
-                created_at=row["at"], helpful_at=row["at"] + timedelta(days=1) if row["helpful"] else None,
-            ))
+            comments.append(
+                Comment(
+                    idea_id=row["idea"],
+                    author_id=row["author"],
+                    body=row["text"],
+                    body_html=render_markdown(row["text"]),
+                    created_at=row["at"],
+                    helpful_at=row["at"] + timedelta(days=1) if row["helpful"] else None,
+                )
+            )
         Comment.objects.bulk_create(comments, batch_size=BATCH)
         self.progress(len(comments))
         # Some replies: authors answer the first comment on their idea (threaded one level).
         first_by_idea = {}
-        for comment in Comment.objects.filter(idea_id__in=[m["pk"] for m in self.public_ideas]).order_by("created_at"):
+        for comment in Comment.objects.filter(idea_id__in=[m["pk"] for m in self.public_ideas]).order_by(
+            "created_at"
+        ):
             first_by_idea.setdefault(comment.idea_id, comment)
         replies = []
         authors = {m["pk"]: m["author"] for m in self.public_ideas}
@@ -449,9 +594,16 @@ class Simulation:
             author = authors[idea_id]
             if comment.author_id != author and rng.random() < 0.3 and author in set(self.commenters):
                 text = "Merci ! / Thanks!"
-                replies.append(Comment(idea_id=idea_id, author_id=author, parent=comment, body=text,
-                                       body_html=render_markdown(text), created_at=comment.created_at
-                                       + timedelta(hours=2)))
+                replies.append(
+                    Comment(
+                        idea_id=idea_id,
+                        author_id=author,
+                        parent=comment,
+                        body=text,
+                        body_html=render_markdown(text),
+                        created_at=comment.created_at + timedelta(hours=2),
+                    )
+                )
         Comment.objects.bulk_create(replies, batch_size=BATCH)
         self.progress(len(replies))
 
@@ -464,8 +616,11 @@ class Simulation:
                 follows[(idea, voter)] = at
         for idea, author, at in Comment.objects.values_list("idea_id", "author_id", "created_at"):
             follows[(idea, author)] = at
-        Follow.objects.bulk_create([Follow(idea_id=i, user_id=u, created_at=at) for (i, u), at in follows.items()],
-                                   batch_size=BATCH, ignore_conflicts=True)
+        Follow.objects.bulk_create(
+            [Follow(idea_id=i, user_id=u, created_at=at) for (i, u), at in follows.items()],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
         self.progress(len(follows))
         days: set[tuple[int, object]] = set()
         for (_idea, voter), at in self.votes.items():
@@ -477,21 +632,30 @@ class Simulation:
         for pk in self.logged_in:
             for _ in range(max(1, int(rng.paretovariate(1.3)))):
                 days.add((pk, timezone.localtime(self._time(self.start, self.now)).date()))
-        Visit.objects.bulk_create([Visit(user_id=u, day=d) for u, d in days], batch_size=BATCH,
-                                  ignore_conflicts=True)
+        Visit.objects.bulk_create(
+            [Visit(user_id=u, day=d) for u, d in days], batch_size=BATCH, ignore_conflicts=True
+        )
         self.progress(len(days))
         views = {(v, i, timezone.localtime(at).date()) for (i, v), at in self.votes.items()}
-        IdeaView.objects.bulk_create([IdeaView(user_id=u, idea_id=i, day=d) for u, i, d in views],
-                                     batch_size=BATCH, ignore_conflicts=True)
+        IdeaView.objects.bulk_create(
+            [IdeaView(user_id=u, idea_id=i, day=d) for u, i, d in views],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
         self.progress(len(views))
 
     # Moderation records -----------------------------------------------------------------
     def _moderation_records(self):
         rng = self.rng
         paths = {
-            S.SUBMITTED: [], S.PUBLISHED: [S.PUBLISHED], S.REJECTED: [S.REJECTED],
-            S.CHANGES_REQUESTED: [S.CHANGES_REQUESTED], S.MERGED: [S.MERGED], S.ARCHIVED: [S.PUBLISHED, S.ARCHIVED],
-            S.SHORTLISTED: [S.PUBLISHED, S.SHORTLISTED], S.IN_ANALYSIS: [S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS],
+            S.SUBMITTED: [],
+            S.PUBLISHED: [S.PUBLISHED],
+            S.REJECTED: [S.REJECTED],
+            S.CHANGES_REQUESTED: [S.CHANGES_REQUESTED],
+            S.MERGED: [S.MERGED],
+            S.ARCHIVED: [S.PUBLISHED, S.ARCHIVED],
+            S.SHORTLISTED: [S.PUBLISHED, S.SHORTLISTED],
+            S.IN_ANALYSIS: [S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS],
             S.PROJECT: [S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT],
             S.PILOT: [S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS, S.PILOT],
             S.DEPLOYED: [S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED],
@@ -511,36 +675,61 @@ class Simulation:
                 elif k == 1:
                     at, actor, role = idea.first_answered_at or at, idea.assignee_id, "correspondent"
                 elif state in (S.SHORTLISTED, S.IN_ANALYSIS):
-                    at, actor, role = (meta["advanced"] or at) - timedelta(days=3 if state == S.SHORTLISTED else 0), \
-                        idea.assignee_id, "correspondent"
+                    at, actor, role = (
+                        (meta["advanced"] or at) - timedelta(days=3 if state == S.SHORTLISTED else 0),
+                        idea.assignee_id,
+                        "correspondent",
+                    )
                 elif state == S.ARCHIVED:
                     at, actor, role = idea.state_changed_at, None, "system"
                 else:
-                    at, actor, role = (meta["advanced"] or at) + timedelta(days=10 * k), rng.choice(executives), \
-                        "executive"
+                    at, actor, role = (
+                        (meta["advanced"] or at) + timedelta(days=10 * k),
+                        rng.choice(executives),
+                        "executive",
+                    )
                 at = min(at, self.now)
                 digest = hashlib.sha256(f"{idea.pk}:{state}:{at.isoformat()}".encode()).hexdigest()
-                transitions.append(Transition(idea_id=idea.pk, actor_id=actor, actor_role=role, from_state=previous,
-                                              to_state=state, reason=idea.decision_reason if state in (
-                                                  S.REJECTED, S.CHANGES_REQUESTED) else "", at=at,
-                                              snapshot_hash=digest))
+                transitions.append(
+                    Transition(
+                        idea_id=idea.pk,
+                        actor_id=actor,
+                        actor_role=role,
+                        from_state=previous,
+                        to_state=state,
+                        reason=idea.decision_reason if state in (S.REJECTED, S.CHANGES_REQUESTED) else "",
+                        at=at,
+                        snapshot_hash=digest,
+                    )
+                )
                 previous = state
             if idea.assignee_id:
-                assignments.append(Assignment(idea_id=idea.pk, correspondent_id=idea.assignee_id,
-                                              assigned_at=idea.submitted_at,
-                                              closed_at=None if idea.state == S.SUBMITTED else idea.first_answered_at))
+                assignments.append(
+                    Assignment(
+                        idea_id=idea.pk,
+                        correspondent_id=idea.assignee_id,
+                        assigned_at=idea.submitted_at,
+                        closed_at=None if idea.state == S.SUBMITTED else idea.first_answered_at,
+                    )
+                )
             if idea.state in (S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED) and experts:
                 for expert in rng.sample(experts, min(2, len(experts))):
                     if expert == idea.author_id:
                         continue
                     done = idea.state != S.IN_ANALYSIS or rng.random() < 0.5
-                    assessments.append(ExpertAssessment(
-                        idea_id=idea.pk, expert_id=expert, assigned_at=meta["advanced"] or self.now,
-                        value=rng.randint(3, 5) if done else None, cost=rng.randint(2, 5) if done else None,
-                        feasibility=rng.randint(2, 5) if done else None, risk=rng.randint(2, 5) if done else None,
-                        comment="Solid business case." if done else "",
-                        submitted_at=(meta["advanced"] or self.now) + timedelta(days=5) if done else None,
-                    ))
+                    assessments.append(
+                        ExpertAssessment(
+                            idea_id=idea.pk,
+                            expert_id=expert,
+                            assigned_at=meta["advanced"] or self.now,
+                            value=rng.randint(3, 5) if done else None,
+                            cost=rng.randint(2, 5) if done else None,
+                            feasibility=rng.randint(2, 5) if done else None,
+                            risk=rng.randint(2, 5) if done else None,
+                            comment="Solid business case." if done else "",
+                            submitted_at=(meta["advanced"] or self.now) + timedelta(days=5) if done else None,
+                        )
+                    )
         Transition.objects.bulk_create(transitions, batch_size=BATCH)
         Assignment.objects.bulk_create(assignments, batch_size=BATCH)
         ExpertAssessment.objects.bulk_create(assessments, batch_size=BATCH, ignore_conflicts=True)
@@ -567,7 +756,7 @@ def recount_idea_counters() -> None:
 
 def scale_note(n: int) -> str:
     t = Targets.for_headcount(n)
-    return (f"{t.headcount} employees: {t.logged_in} logged in, {t.posters} posted, {t.commenters} commented, "
-            f"{t.voters} voted; {t.ideas} ideas, {t.potential} with potential")
-
-
+    return (
+        f"{t.headcount} employees: {t.logged_in} logged in, {t.posters} posted, {t.commenters} commented, "
+        f"{t.voters} voted; {t.ideas} ideas, {t.potential} with potential"
+    )

@@ -59,7 +59,9 @@ def healthz(request):
             results[name] = {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
             if detail:
                 results[name]["mode"] = detail
-    return JsonResponse({"status": "ok" if healthy else "down", "checks": results}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "down", "checks": results}, status=200 if healthy else 503
+    )
 
 
 @never_cache

@@ -268,7 +268,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = get_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = get_str("EMAIL_FILE_PATH", str(BASE_DIR / "media" / "outbox"))
 EMAIL_HOST = get_str("EMAIL_HOST", "localhost")

@@ -78,7 +78,13 @@ def build_shell(request) -> Shell:
     shell.me_url = _url("accounts:me") or "#"
     shell.bottom_nav = [
         *shell.nav[:3],
-        NavItem(_("Alerts"), shell.notifications_url, "bell", shell.unread, path.startswith(shell.notifications_url)),
+        NavItem(
+            _("Alerts"),
+            shell.notifications_url,
+            "bell",
+            shell.unread,
+            path.startswith(shell.notifications_url),
+        ),
         NavItem(_("Me"), shell.me_url, "user", 0, path.startswith(shell.me_url)),
     ]
     return shell

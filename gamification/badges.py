@@ -47,7 +47,9 @@ def badges_award(*, user_ids: Iterable[int] | None = None) -> dict[str, list[int
             awarded[recipe.slug] = new_ids
             name = recipe.name
             notify(
-                recipient_ids=new_ids, kind="badge", event_key=f"badge:{recipe.slug}",
+                recipient_ids=new_ids,
+                kind="badge",
+                event_key=f"badge:{recipe.slug}",
                 text=lambda name=name: _("New badge: %(name)s!") % {"name": name},
                 url="/points/badges/",
             )

@@ -65,7 +65,9 @@ class IdeaboxRecipe(BaseRecipe):
         )
         new_ids = sorted(deserving - already)
         if new_ids:
-            Award.objects.bulk_create([Award(user_id=pk, badge=badge) for pk in new_ids], ignore_conflicts=True)
+            Award.objects.bulk_create(
+                [Award(user_id=pk, badge=badge) for pk in new_ids], ignore_conflicts=True
+            )
         return new_ids
 
 
@@ -84,7 +86,9 @@ class FirstIdea(IdeaboxRecipe):
 
     def candidates(self):
         return User.objects.filter(
-            pk__in=Idea.objects.filter(state__in=PUBLIC_STATES).exclude(state=IdeaState.MERGED).values("author_id")
+            pk__in=Idea.objects.filter(state__in=PUBLIC_STATES)
+            .exclude(state=IdeaState.MERGED)
+            .values("author_id")
         )
 
 
@@ -105,15 +109,26 @@ def _levelled(family, levels, name, rule, candidates):
 
 
 ProlificAuthor = _levelled(
-    "prolific-author", (1, 5, 10, 30), _("Prolific author"), _("Have %(n)d ideas published."),
+    "prolific-author",
+    (1, 5, 10, 30),
+    _("Prolific author"),
+    _("Have %(n)d ideas published."),
     _published_ideas_at_least,
 )
 Commentator = _levelled(
-    "commentator", (5, 25, 100), _("Commentator"), _("Write %(n)d comments."),
-    lambda n: User.objects.annotate(n=Count("comments", filter=Q(comments__deleted_at__isnull=True))).filter(n__gte=n),
+    "commentator",
+    (5, 25, 100),
+    _("Commentator"),
+    _("Write %(n)d comments."),
+    lambda n: User.objects.annotate(n=Count("comments", filter=Q(comments__deleted_at__isnull=True))).filter(
+        n__gte=n
+    ),
 )
 Supporter = _levelled(
-    "supporter", (10, 50, 200), _("Supporter"), _("Support %(n)d ideas of colleagues."),
+    "supporter",
+    (10, 50, 200),
+    _("Supporter"),
+    _("Support %(n)d ideas of colleagues."),
     lambda n: User.objects.annotate(n=Count("votes")).filter(n__gte=n),
 )
 
@@ -184,8 +199,9 @@ class EarlyBird(IdeaboxRecipe):
 
     def candidates(self):
         early = (
-            Vote.objects.filter(idea__published_at__isnull=False,
-                                created_at__lte=F("idea__published_at") + timedelta(days=1))
+            Vote.objects.filter(
+                idea__published_at__isnull=False, created_at__lte=F("idea__published_at") + timedelta(days=1)
+            )
             .values("voter_id")
             .annotate(n=Count("id"))
             .filter(n__gte=5)
@@ -194,6 +210,15 @@ class EarlyBird(IdeaboxRecipe):
         return User.objects.filter(pk__in=early)
 
 
-ALL_RECIPES = [FirstIdea, *ProlificAuthor, *Commentator, *Supporter, CrowdFavourite, BridgeBuilder, Facilitator,
-               Deployed, EarlyBird]
+ALL_RECIPES = [
+    FirstIdea,
+    *ProlificAuthor,
+    *Commentator,
+    *Supporter,
+    CrowdFavourite,
+    BridgeBuilder,
+    Facilitator,
+    Deployed,
+    EarlyBird,
+]
 badgify.register(ALL_RECIPES)

@@ -32,10 +32,20 @@ def on_idea_state(*, idea, to_state: str) -> None:
         authors = _authors(idea)
         share = max(100 // len(authors), 1)
         for user_id in authors:
-            award(user_id=user_id, rule="idea_deployed", object_key=f"idea:{idea.pk}", idea_id=idea.pk, points=share)
+            award(
+                user_id=user_id,
+                rule="idea_deployed",
+                object_key=f"idea:{idea.pk}",
+                idea_id=idea.pk,
+                points=share,
+            )
         for comment in idea.comments.filter(helpful_at__isnull=False, deleted_at__isnull=True):
-            award(user_id=comment.author_id, rule="deployed_helpful", object_key=f"comment:{comment.pk}",
-                  idea_id=idea.pk)
+            award(
+                user_id=comment.author_id,
+                rule="deployed_helpful",
+                object_key=f"comment:{comment.pk}",
+                idea_id=idea.pk,
+            )
     elif to_state in (IdeaState.REJECTED,):
         reverse_for_idea(idea_id=idea.pk)
     _badges_later(*_authors(idea))
@@ -48,7 +58,9 @@ def _authors(idea) -> list[int]:
 def on_comment_created(*, comment) -> None:
     if comment.author_id in (comment.idea.author_id,):
         return  # commenting on one's own idea earns nothing
-    award(user_id=comment.author_id, rule="comment", object_key=f"comment:{comment.pk}", idea_id=comment.idea_id)
+    award(
+        user_id=comment.author_id, rule="comment", object_key=f"comment:{comment.pk}", idea_id=comment.idea_id
+    )
     _badges_later(comment.author_id)
 
 
@@ -69,8 +81,12 @@ def on_comment_helpful(*, comment, helpful: bool) -> None:
 def on_vote_cast(*, idea, voter_id: int) -> None:
     award(user_id=voter_id, rule="vote_given", object_key=f"idea:{idea.pk}", idea_id=idea.pk)
     if vote_pair_allowed(author_id=idea.author_id, voter_id=voter_id):
-        award(user_id=idea.author_id, rule="vote_received", object_key=f"idea:{idea.pk}:voter:{voter_id}",
-              idea_id=idea.pk)
+        award(
+            user_id=idea.author_id,
+            rule="vote_received",
+            object_key=f"idea:{idea.pk}:voter:{voter_id}",
+            idea_id=idea.pk,
+        )
     _badges_later(voter_id, idea.author_id)
 
 

@@ -39,9 +39,14 @@ class PointEntry(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "rule", "object_key", "is_reversal"], name="award_once"),
-            models.CheckConstraint(condition=Q(is_reversal=False) | Q(points__lte=0), name="reversal_not_positive"),
+            models.CheckConstraint(
+                condition=Q(is_reversal=False) | Q(points__lte=0), name="reversal_not_positive"
+            ),
         ]
         indexes = [
             models.Index(fields=["user", "created_at"], name="points_user_created_idx"),
             models.Index(fields=["created_at"], name="points_created_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.rule} {self.points:+d}"

@@ -42,8 +42,11 @@ def rebuild_points(*, progress=None) -> int:
             if amount <= 0:
                 return
             used_today[day] += amount
-        rows.append(PointEntry(user_id=user_id, rule=code, object_key=key, points=amount, created_at=at,
-                               idea_id=idea_id))
+        rows.append(
+            PointEntry(
+                user_id=user_id, rule=code, object_key=key, points=amount, created_at=at, idea_id=idea_id
+            )
+        )
 
     reached: dict[tuple[int, str], object] = {}
     for idea_id, to_state, at in Transition.objects.values_list("idea_id", "to_state", "at"):
@@ -56,7 +59,13 @@ def rebuild_points(*, progress=None) -> int:
     for pk, author, state, published in ideas.values_list("pk", "author_id", "state", "published_at"):
         add(author, "idea_published", f"idea:{pk}", published or reached.get((pk, S.PUBLISHED)), pk)
         authors = [author, *co_authors[pk]]
-        if (pk, S.SHORTLISTED) in reached or state in (S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED):
+        if (pk, S.SHORTLISTED) in reached or state in (
+            S.SHORTLISTED,
+            S.IN_ANALYSIS,
+            S.PROJECT,
+            S.PILOT,
+            S.DEPLOYED,
+        ):
             add(author, "idea_shortlisted", f"idea:{pk}", reached.get((pk, S.SHORTLISTED), published), pk)
         if state in (S.PROJECT, S.PILOT, S.DEPLOYED):
             at = reached.get((pk, S.PROJECT)) or reached.get((pk, S.PILOT)) or published
@@ -66,16 +75,23 @@ def rebuild_points(*, progress=None) -> int:
             deployed_ids.add(pk)
             share = max(100 // len(authors), 1)
             for user_id in authors:
-                add(user_id, "idea_deployed", f"idea:{pk}", reached.get((pk, S.DEPLOYED), published), pk,
-                    points=share)
+                add(
+                    user_id,
+                    "idea_deployed",
+                    f"idea:{pk}",
+                    reached.get((pk, S.DEPLOYED), published),
+                    pk,
+                    points=share,
+                )
     open_ideas = dict(ideas.values_list("pk", "author_id"))
     events = []
     for pk, idea_id, author, at, helpful in Comment.objects.filter(
         deleted_at__isnull=True, is_hidden=False, idea_id__in=open_ideas
     ).values_list("pk", "idea_id", "author_id", "created_at", "helpful_at"):
         events.append((at, "comment", pk, idea_id, author, helpful))
-    for idea_id, voter, at in Vote.objects.filter(idea_id__in=open_ideas).values_list("idea_id", "voter_id",
-                                                                                       "created_at"):
+    for idea_id, voter, at in Vote.objects.filter(idea_id__in=open_ideas).values_list(
+        "idea_id", "voter_id", "created_at"
+    ):
         events.append((at, "vote", None, idea_id, voter, None))
     events.sort(key=lambda e: (e[0], e[1], e[3], e[4]))
     cap = settings.VOTE_PAIR_MONTHLY_CAP
@@ -87,8 +103,13 @@ def rebuild_points(*, progress=None) -> int:
             if helpful and actor != owner:
                 add(actor, "comment_helpful", f"comment:{pk}", helpful, idea_id)
                 if idea_id in deployed_ids:
-                    add(actor, "deployed_helpful", f"comment:{pk}", reached.get((idea_id, S.DEPLOYED), helpful),
-                        idea_id)
+                    add(
+                        actor,
+                        "deployed_helpful",
+                        f"comment:{pk}",
+                        reached.get((idea_id, S.DEPLOYED), helpful),
+                        idea_id,
+                    )
         else:
             add(actor, "vote_given", f"idea:{idea_id}", at, idea_id)
             local = timezone.localtime(at)
@@ -98,9 +119,9 @@ def rebuild_points(*, progress=None) -> int:
                 add(owner, "vote_received", f"idea:{idea_id}:voter:{actor}", at, idea_id)
     before = PointEntry.objects.count()
     for start in range(0, len(rows), BATCH):
-        PointEntry.objects.bulk_create(rows[start:start + BATCH], ignore_conflicts=True)
+        PointEntry.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
         if progress:
-            progress(len(rows[start:start + BATCH]))
+            progress(len(rows[start : start + BATCH]))
     return PointEntry.objects.count() - before
 
 
@@ -110,5 +131,3 @@ def rebuild_points_and_badges(*, progress=None) -> dict:
     written = rebuild_points(progress=progress)
     awarded = badges_award()
     return {"points_rows": written, "badges": sum(len(v) for v in awarded.values())}
-
-

@@ -25,19 +25,24 @@ def period_start(period: str, now: datetime | None = None) -> datetime | None:
     return None
 
 
-def leaderboard(*, period: str = "month", entity: Entity | None = None, limit: int = 50,
-                now: datetime | None = None) -> list[dict]:
+def leaderboard(
+    *, period: str = "month", entity: Entity | None = None, limit: int = 50, now: datetime | None = None
+) -> list[dict]:
     """People ranked by points earned in the period, skipping those who opted out (not blanking
     them), inactive and erased accounts. Two queries."""
     entries = PointEntry.objects.all()
     start = period_start(period, now)
     if start is not None:
         entries = entries.filter(created_at__gte=start)
-    entries = entries.filter(user__is_active=True, user__hide_from_leaderboards=False, user__erased_at__isnull=True)
+    entries = entries.filter(
+        user__is_active=True, user__hide_from_leaderboards=False, user__erased_at__isnull=True
+    )
     if entity is not None:
         entries = entries.filter(user__entity__path__startswith=entity.path)
     rows = list(
-        entries.values("user_id").annotate(points=Sum("points")).filter(points__gt=0)
+        entries.values("user_id")
+        .annotate(points=Sum("points"))
+        .filter(points__gt=0)
         .order_by("-points", "user_id")[:limit]
     )
     people = User.objects.select_related("entity").in_bulk([row["user_id"] for row in rows])
@@ -62,10 +67,16 @@ def user_badges(*, user) -> list[dict]:
     awarded = dict(Award.objects.filter(user=user).values_list("badge__slug", "awarded_at"))
     result = []
     for recipe in recipes():
-        result.append({
-            "slug": recipe.slug, "family": recipe.family, "level": recipe.level, "name": recipe.name,
-            "rule": recipe.rule, "awarded_at": awarded.get(recipe.slug),
-        })
+        result.append(
+            {
+                "slug": recipe.slug,
+                "family": recipe.family,
+                "level": recipe.level,
+                "name": recipe.name,
+                "rule": recipe.rule,
+                "awarded_at": awarded.get(recipe.slug),
+            }
+        )
     return result
 
 
@@ -77,11 +88,15 @@ def badge_progress(*, user) -> dict[str, int]:
         comments=Count("comments", filter=Q(comments__deleted_at__isnull=True), distinct=True),
         votes=Count("votes", distinct=True),
     )
-    figures["ideas"] = Idea.objects.filter(author=user, state__in=PUBLIC_STATES).exclude(
-        state=IdeaState.MERGED).count()
+    figures["ideas"] = (
+        Idea.objects.filter(author=user, state__in=PUBLIC_STATES).exclude(state=IdeaState.MERGED).count()
+    )
     return figures
 
 
 def badge_holders(*, slug: str):
-    return Award.objects.filter(badge__slug=slug, user__hide_from_leaderboards=False, user__is_active=True
-                                ).select_related("user").order_by("-awarded_at")
+    return (
+        Award.objects.filter(badge__slug=slug, user__hide_from_leaderboards=False, user__is_active=True)
+        .select_related("user")
+        .order_by("-awarded_at")
+    )

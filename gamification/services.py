@@ -34,21 +34,36 @@ class DefaultRule:
 DEFAULT_RULES = [
     DefaultRule("idea_published", _("Idea published"), _("Your idea is published after moderation."), 20),
     DefaultRule("comment", _("Comment"), _("You comment on an idea (at most 20 points a day)."), 2, 20),
-    DefaultRule("vote_given", _("Vote given"), _("You support a colleague's idea (at most 10 points a day)."), 1, 10),
     DefaultRule(
-        "vote_received", _("Vote received"), _("A colleague supports your idea (each colleague counts a few times a "
-                                               "month at most)."), 1
+        "vote_given", _("Vote given"), _("You support a colleague's idea (at most 10 points a day)."), 1, 10
+    ),
+    DefaultRule(
+        "vote_received",
+        _("Vote received"),
+        _("A colleague supports your idea (each colleague counts a few times a month at most)."),
+        1,
     ),
     DefaultRule("comment_helpful", _("Helpful comment"), _("The author marks your comment as helpful."), 5),
     DefaultRule("idea_shortlisted", _("Idea with potential"), _("Your idea is shortlisted."), 30),
     DefaultRule("idea_project", _("Project or pilot"), _("Your idea becomes a project or a pilot."), 50),
-    DefaultRule("idea_deployed", _("Idea deployed"), _("Your idea is deployed (shared among co-authors)."), 100),
     DefaultRule(
-        "deployed_helpful", _("Helped a deployed idea"), _("Your helpful comment was on an idea now deployed."), 20
+        "idea_deployed", _("Idea deployed"), _("Your idea is deployed (shared among co-authors)."), 100
+    ),
+    DefaultRule(
+        "deployed_helpful",
+        _("Helped a deployed idea"),
+        _("Your helpful comment was on an idea now deployed."),
+        20,
     ),
 ]
 
-LEVELS = [(0, _("Newcomer")), (50, _("Contributor")), (200, _("Active")), (500, _("Expert")), (1500, _("Champion"))]
+LEVELS = [
+    (0, _("Newcomer")),
+    (50, _("Contributor")),
+    (200, _("Active")),
+    (500, _("Expert")),
+    (1500, _("Champion")),
+]
 
 
 def level_for(points: int) -> dict:
@@ -117,7 +132,9 @@ def award(
     at = at or timezone.now()
     amount = point_rule.points if points is None else points
     with transaction.atomic():
-        if PointEntry.objects.filter(user_id=user_id, rule=rule, object_key=object_key, is_reversal=False).exists():
+        if PointEntry.objects.filter(
+            user_id=user_id, rule=rule, object_key=object_key, is_reversal=False
+        ).exists():
             return None
         if point_rule.daily_cap is not None:
             from accounts.models import User
@@ -126,7 +143,10 @@ def award(
             start = _day_start(at)
             today = (
                 PointEntry.objects.filter(
-                    user_id=user_id, rule=rule, created_at__gte=start, created_at__lt=start + timedelta(days=1)
+                    user_id=user_id,
+                    rule=rule,
+                    created_at__gte=start,
+                    created_at__lt=start + timedelta(days=1),
                 ).aggregate(total=Sum("points"))["total"]
                 or 0
             )
@@ -136,7 +156,12 @@ def award(
         try:
             with transaction.atomic():
                 return PointEntry.objects.create(
-                    user_id=user_id, rule=rule, object_key=object_key, points=amount, idea_id=idea_id, created_at=at
+                    user_id=user_id,
+                    rule=rule,
+                    object_key=object_key,
+                    points=amount,
+                    idea_id=idea_id,
+                    created_at=at,
                 )
         except IntegrityError:
             return None  # a concurrent request awarded it first
@@ -144,7 +169,9 @@ def award(
 
 def reverse(*, user_id: int, rule: str, object_key: str, at: datetime | None = None) -> PointEntry | None:
     """Writes the reversal of an earlier award (withdrawn vote, deleted or rejected content), once."""
-    original = PointEntry.objects.filter(user_id=user_id, rule=rule, object_key=object_key, is_reversal=False).first()
+    original = PointEntry.objects.filter(
+        user_id=user_id, rule=rule, object_key=object_key, is_reversal=False
+    ).first()
     if original is None or original.points == 0:
         return None
     try:
@@ -190,5 +217,3 @@ def vote_pair_allowed(*, author_id: int, voter_id: int, at: datetime | None = No
 
 def user_total(*, user_id: int) -> int:
     return PointEntry.objects.filter(user_id=user_id).aggregate(total=Sum("points"))["total"] or 0
-
-

@@ -20,11 +20,18 @@ def leaderboard(request):
     entity = None
     if request.GET.get("entity", "").isdigit():
         entity = get_object_or_404(Entity, pk=int(request.GET["entity"]))
-    return render(request, "gamification/leaderboard.html", {
-        "rows": selectors.leaderboard(period=period, entity=entity),
-        "period": period, "entity": entity,
-        "entities": Entity.objects.filter(kind__in=[Entity.Kind.GROUP, Entity.Kind.SUBSIDIARY]).order_by("path"),
-    })
+    return render(
+        request,
+        "gamification/leaderboard.html",
+        {
+            "rows": selectors.leaderboard(period=period, entity=entity),
+            "period": period,
+            "entity": entity,
+            "entities": Entity.objects.filter(kind__in=[Entity.Kind.GROUP, Entity.Kind.SUBSIDIARY]).order_by(
+                "path"
+            ),
+        },
+    )
 
 
 @login_required
@@ -34,8 +41,9 @@ def my_points(request):
     rules = {rule.code: rule for rule in PointRule.objects.all()}
     for entry in page:
         entry.rule_obj = rules.get(entry.rule)
-    return render(request, "gamification/points.html", {
-        "page": page, **selectors.user_points(user=request.user)})
+    return render(
+        request, "gamification/points.html", {"page": page, **selectors.user_points(user=request.user)}
+    )
 
 
 @login_required
@@ -51,7 +59,14 @@ def badges(request):
             badge["missing"] = badge["level"] - figures[figure]
             if not any(b["family"] == badge["family"] for b in within_reach):
                 within_reach.append(badge)
-    return render(request, "gamification/badges.html", {
-        "badges": mine, "earned": [b for b in mine if b["awarded_at"]], "within_reach": within_reach,
-        "rules": PointRule.objects.filter(is_active=True).order_by("-points"), "levels": LEVELS,
-    })
+    return render(
+        request,
+        "gamification/badges.html",
+        {
+            "badges": mine,
+            "earned": [b for b in mine if b["awarded_at"]],
+            "within_reach": within_reach,
+            "rules": PointRule.objects.filter(is_active=True).order_by("-points"),
+            "levels": LEVELS,
+        },
+    )

@@ -49,9 +49,30 @@ class IdeaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Idea
-        fields = ["id", "title", "body", "body_html", "state", "theme", "domain", "target_entity", "campaign",
-                  "is_anonymous", "estimated_gain", "realised_gain", "author", "votes", "historical_support",
-                  "comment_count", "created_at", "published_at", "voted", "followed", "url", "tags"]
+        fields = [
+            "id",
+            "title",
+            "body",
+            "body_html",
+            "state",
+            "theme",
+            "domain",
+            "target_entity",
+            "campaign",
+            "is_anonymous",
+            "estimated_gain",
+            "realised_gain",
+            "author",
+            "votes",
+            "historical_support",
+            "comment_count",
+            "created_at",
+            "published_at",
+            "voted",
+            "followed",
+            "url",
+            "tags",
+        ]
         read_only_fields = fields
 
     def get_author(self, idea) -> str:
@@ -68,16 +89,28 @@ class IdeaWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=services.TITLE_MAX)
     body = serializers.CharField(max_length=services.BODY_MAX)
     theme = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
-    target_entity = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all(), required=False, allow_null=True)
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False, allow_null=True)
+    target_entity = serializers.PrimaryKeyRelatedField(
+        queryset=Entity.objects.all(), required=False, allow_null=True
+    )
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(), required=False, allow_null=True
+    )
     is_anonymous = serializers.BooleanField(required=False, default=False)
-    estimated_gain = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False,
-                                              allow_null=True)
-    co_authors = serializers.ListField(child=serializers.EmailField(), required=False, default=list, max_length=10)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
-                                 max_length=10)
-    submit = serializers.BooleanField(required=False, default=False, write_only=True,
-                                      help_text="Send to moderation right away instead of keeping a draft.")
+    estimated_gain = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    co_authors = serializers.ListField(
+        child=serializers.EmailField(), required=False, default=list, max_length=10
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, default=list, max_length=10
+    )
+    submit = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="Send to moderation right away instead of keeping a draft.",
+    )
 
     def validate_co_authors(self, emails):
         users = list(User.objects.filter(email__in=[e.lower() for e in emails], is_active=True))
@@ -120,14 +153,19 @@ STATE_PARAM = OpenApiParameter("state", OpenApiTypes.STR, enum=IdeaState.values,
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[
-        OpenApiParameter("q", OpenApiTypes.STR, description="Full-text search of ideas and comments"),
-        OpenApiParameter("theme", OpenApiTypes.INT), OpenApiParameter("domain", OpenApiTypes.INT),
-        OpenApiParameter("campaign", OpenApiTypes.INT), STATE_PARAM,
-        OpenApiParameter("mine", OpenApiTypes.BOOL), OpenApiParameter("followed", OpenApiTypes.BOOL),
-        OpenApiParameter("voted", OpenApiTypes.BOOL),
-        OpenApiParameter("sort", OpenApiTypes.STR, enum=list(selectors.SORTS)),
-    ]),
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Full-text search of ideas and comments"),
+            OpenApiParameter("theme", OpenApiTypes.INT),
+            OpenApiParameter("domain", OpenApiTypes.INT),
+            OpenApiParameter("campaign", OpenApiTypes.INT),
+            STATE_PARAM,
+            OpenApiParameter("mine", OpenApiTypes.BOOL),
+            OpenApiParameter("followed", OpenApiTypes.BOOL),
+            OpenApiParameter("voted", OpenApiTypes.BOOL),
+            OpenApiParameter("sort", OpenApiTypes.STR, enum=list(selectors.SORTS)),
+        ]
+    ),
 )
 class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Ideas visible to you. Create a draft (or submit it at once); update your own draft."""
@@ -151,10 +189,15 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
         state = params.get("state", "")
         filters = selectors.IdeaFilters(
-            q=params.get("q", "")[:200], theme=as_int("theme"), domain=as_int("domain"), campaign=as_int("campaign"),
-            state=state if state in IdeaState.values else "", mine=as_bool("mine"), followed=as_bool("followed"),
-            voted=as_bool("voted"), sort=params.get("sort", "newest") if params.get("sort") in selectors.SORTS
-            else "newest",
+            q=params.get("q", "")[:200],
+            theme=as_int("theme"),
+            domain=as_int("domain"),
+            campaign=as_int("campaign"),
+            state=state if state in IdeaState.values else "",
+            mine=as_bool("mine"),
+            followed=as_bool("followed"),
+            voted=as_bool("voted"),
+            sort=params.get("sort", "newest") if params.get("sort") in selectors.SORTS else "newest",
         )
         return selectors.idea_list(user=self.request.user, filters=filters).prefetch_related("tags")
 
@@ -172,10 +215,17 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = serializer.validated_data
         try:
             idea = services.idea_save_draft(
-                author=idea.author if idea else self.request.user, idea=idea, title=data["title"], body=data["body"],
-                theme=data["theme"], target_entity=data.get("target_entity"), campaign=data.get("campaign"),
-                is_anonymous=data.get("is_anonymous", False), estimated_gain=data.get("estimated_gain"),
-                co_authors=data.get("co_authors", []), tags=services.tags_from_text(",".join(data.get("tags", []))),
+                author=idea.author if idea else self.request.user,
+                idea=idea,
+                title=data["title"],
+                body=data["body"],
+                theme=data["theme"],
+                target_entity=data.get("target_entity"),
+                campaign=data.get("campaign"),
+                is_anonymous=data.get("is_anonymous", False),
+                estimated_gain=data.get("estimated_gain"),
+                co_authors=data.get("co_authors", []),
+                tags=services.tags_from_text(",".join(data.get("tags", []))),
             )
             if data.get("submit"):
                 services.idea_submit(idea=idea, actor=self.request.user)
@@ -188,7 +238,9 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer = IdeaWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         idea = self._save(serializer)
-        return Response(IdeaSerializer(idea, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return Response(
+            IdeaSerializer(idea, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=IdeaWriteSerializer, responses={200: IdeaSerializer})
     def update(self, request, pk=None):
@@ -256,21 +308,35 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             if parent is None:
                 raise ValidationError({"parent": "No such comment on this idea."})
         try:
-            comment = services.comment_create(idea=idea, author=request.user, body=serializer.validated_data["body"],
-                                              parent=parent)
+            comment = services.comment_create(
+                idea=idea, author=request.user, body=serializer.validated_data["body"], parent=parent
+            )
         except DjangoValidationError as error:
             raise drf_error(error) from error
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[OpenApiParameter("title", OpenApiTypes.STR, required=True)],
-                   responses={200: inline_serializer("SimilarIdea", {
-                       "id": serializers.IntegerField(), "title": serializers.CharField(),
-                       "state": serializers.CharField(), "votes": serializers.IntegerField()}, many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("title", OpenApiTypes.STR, required=True)],
+        responses={
+            200: inline_serializer(
+                "SimilarIdea",
+                {
+                    "id": serializers.IntegerField(),
+                    "title": serializers.CharField(),
+                    "state": serializers.CharField(),
+                    "votes": serializers.IntegerField(),
+                },
+                many=True,
+            )
+        },
+    )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def similar(self, request):
         """Up to five visible ideas similar to a title being typed."""
         ideas = selectors.similar_ideas(user=request.user, title=request.query_params.get("title", ""))
-        return Response([{"id": i.pk, "title": i.title, "state": i.state, "votes": i.vote_count} for i in ideas])
+        return Response(
+            [{"id": i.pk, "title": i.title, "state": i.state, "votes": i.vote_count} for i in ideas]
+        )
 
 
 class ThemeViewSet(viewsets.ReadOnlyModelViewSet):

@@ -74,7 +74,9 @@ def _reencode(data: bytes, mime: str) -> bytes:
                 image.save(output, "PNG", optimize=True)
             return output.getvalue()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
-        raise ValidationError(_("This image could not be read: %(error)s") % {"error": exc.__class__.__name__}) from exc
+        raise ValidationError(
+            _("This image could not be read: %(error)s") % {"error": exc.__class__.__name__}
+        ) from exc
 
 
 def clean_name(name: str) -> str:
@@ -106,7 +108,10 @@ def attachment_create(*, uploaded_file, user) -> Attachment:
         extension, is_image = DOCUMENT_TYPES[mime], False
     else:
         raise ValidationError(
-            _("“%(name)s” is not an accepted file: images (JPEG, PNG, GIF, WebP), PDF and office documents only.")
+            _(
+                "“%(name)s” is not an accepted file: images (JPEG, PNG, GIF, WebP), PDF and office "
+                "documents only."
+            )
             % {"name": clean_name(uploaded_file.name)}
         )
     attachment = Attachment(

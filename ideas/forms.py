@@ -11,31 +11,56 @@ from ideas.services import BODY_MAX, COMMENT_MAX, TITLE_MAX
 
 
 class IdeaForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX, min_length=5,
-                            help_text=_("One sentence: what would change?"))
-    body = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 8}), max_length=BODY_MAX,
-                           min_length=10, help_text=_("The problem, your proposal, who benefits. Markdown allowed; "
-                                                      "mention a colleague with @firstname.lastname."))
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.all(),
-                                   error_messages={"invalid_choice": _("Choose a theme from the list.")})
-    target_entity = forms.ModelChoiceField(label=_("Which part of the company would benefit?"),
-                                           queryset=Entity.objects.all(), required=False,
-                                           help_text=_("Empty: your own entity."))
+    title = forms.CharField(
+        label=_("Title"), max_length=TITLE_MAX, min_length=5, help_text=_("One sentence: what would change?")
+    )
+    body = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=BODY_MAX,
+        min_length=10,
+        help_text=_(
+            "The problem, your proposal, who benefits. Markdown allowed; "
+            "mention a colleague with @firstname.lastname."
+        ),
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"),
+        queryset=Theme.objects.all(),
+        error_messages={"invalid_choice": _("Choose a theme from the list.")},
+    )
+    target_entity = forms.ModelChoiceField(
+        label=_("Which part of the company would benefit?"),
+        queryset=Entity.objects.all(),
+        required=False,
+        help_text=_("Empty: your own entity."),
+    )
     campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(), required=False)
-    estimated_gain = forms.DecimalField(label=_("Estimated gain (EUR per year)"), required=False, min_value=0,
-                                        max_digits=14, decimal_places=2)
-    co_authors = forms.CharField(label=_("Co-authors"), required=False,
-                                 help_text=_("E-mail addresses of colleagues, separated by commas."))
-    tags = forms.CharField(label=_("Tags"), required=False, max_length=300,
-                           help_text=_("Keywords separated by commas."))
-    is_anonymous = forms.BooleanField(label=_("Anonymous to colleagues"), required=False,
-                                      help_text=_("Colleagues see “an employee of <your entity>”; the expert who "
-                                                  "handles it sees your name."))
-    attachments = forms.FileField(label=_("Images or documents"), required=False,
-                                  widget=forms.ClearableFileInput(attrs={"accept": "image/*,.pdf,.docx,.xlsx,.pptx,"
-                                                                                   ".odt,.ods,.odp"}),
-                                  help_text=_("Up to %(mb)d MB. JPEG, PNG, GIF, WebP, PDF, office documents.")
-                                  % {"mb": settings.ATTACHMENT_MAX_BYTES // 1048576})
+    estimated_gain = forms.DecimalField(
+        label=_("Estimated gain (EUR per year)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    co_authors = forms.CharField(
+        label=_("Co-authors"),
+        required=False,
+        help_text=_("E-mail addresses of colleagues, separated by commas."),
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, max_length=300, help_text=_("Keywords separated by commas.")
+    )
+    is_anonymous = forms.BooleanField(
+        label=_("Anonymous to colleagues"),
+        required=False,
+        help_text=_(
+            "Colleagues see “an employee of <your entity>”; the expert who handles it sees your name."
+        ),
+    )
+    attachments = forms.FileField(
+        label=_("Images or documents"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,.pdf,.docx,.xlsx,.pptx,.odt,.ods,.odp"}),
+        help_text=_("Up to %(mb)d MB. JPEG, PNG, GIF, WebP, PDF, office documents.")
+        % {"mb": settings.ATTACHMENT_MAX_BYTES // 1048576},
+    )
 
     def __init__(self, *args, author: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,30 +89,47 @@ class IdeaForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label=_("Your comment"), max_length=COMMENT_MAX,
-                           widget=forms.Textarea(attrs={"rows": 3}),
-                           error_messages={"required": _("Write something before sending.")})
+    body = forms.CharField(
+        label=_("Your comment"),
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write something before sending.")},
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class IdeaFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.all(), required=False,
-                                   empty_label=_("All themes"))
-    domain = forms.ModelChoiceField(label=_("Domain"), queryset=Domain.objects.all(), required=False,
-                                    empty_label=_("All domains"))
-    entity = forms.ModelChoiceField(label=_("Entity"), queryset=Entity.objects.order_by("path"), required=False,
-                                    empty_label=_("All entities"))
-    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.all(), required=False,
-                                      empty_label=_("All campaigns"))
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=Theme.objects.all(), required=False, empty_label=_("All themes")
+    )
+    domain = forms.ModelChoiceField(
+        label=_("Domain"), queryset=Domain.objects.all(), required=False, empty_label=_("All domains")
+    )
+    entity = forms.ModelChoiceField(
+        label=_("Entity"),
+        queryset=Entity.objects.order_by("path"),
+        required=False,
+        empty_label=_("All entities"),
+    )
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"), queryset=Campaign.objects.all(), required=False, empty_label=_("All campaigns")
+    )
     state = forms.ChoiceField(label=_("State"), required=False)
     tag = forms.SlugField(label=_("Tag"), required=False)
     mine = forms.BooleanField(label=_("Mine"), required=False)
     followed = forms.BooleanField(label=_("Followed"), required=False)
     voted = forms.BooleanField(label=_("Voted by me"), required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
-        ("trending", _("Trending")), ("newest", _("Newest")), ("supported", _("Most supported")),
-        ("discussed", _("Most discussed"))])
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("trending", _("Trending")),
+            ("newest", _("Newest")),
+            ("supported", _("Most supported")),
+            ("discussed", _("Most discussed")),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,8 +146,15 @@ class IdeaFilterForm(forms.Form):
 
         sort = data.get("sort") or "trending"
         return IdeaFilters(
-            q=data.get("q", ""), theme=pk("theme"), domain=pk("domain"), entity=pk("entity"),
-            campaign=pk("campaign"), state=data.get("state", ""), tag=data.get("tag", ""),
-            mine=bool(data.get("mine")), followed=bool(data.get("followed")), voted=bool(data.get("voted")),
+            q=data.get("q", ""),
+            theme=pk("theme"),
+            domain=pk("domain"),
+            entity=pk("entity"),
+            campaign=pk("campaign"),
+            state=data.get("state", ""),
+            tag=data.get("tag", ""),
+            mine=bool(data.get("mine")),
+            followed=bool(data.get("followed")),
+            voted=bool(data.get("voted")),
             sort=sort if sort in SORTS else "trending",
         )

@@ -15,7 +15,12 @@ class Theme(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     domain = models.ForeignKey(
-        Domain, verbose_name=_("domain"), null=True, blank=True, on_delete=models.SET_NULL, related_name="themes"
+        Domain,
+        verbose_name=_("domain"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="themes",
     )
 
     class Meta:
@@ -54,7 +59,9 @@ class Campaign(models.Model):
         on_delete=models.SET_NULL,
         related_name="sponsored_campaigns",
     )
-    theme = models.ForeignKey(Theme, verbose_name=_("theme"), null=True, blank=True, on_delete=models.SET_NULL)
+    theme = models.ForeignKey(
+        Theme, verbose_name=_("theme"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     entity = models.ForeignKey(
         Entity,
         verbose_name=_("entity scope"),
@@ -72,7 +79,9 @@ class Campaign(models.Model):
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["-starts_at"]
-        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="campaign_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="campaign_ends_after_start")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -149,7 +158,12 @@ class Idea(models.Model):
     body_html = models.TextField(editable=False, blank=True)
     theme = models.ForeignKey(Theme, verbose_name=_("theme"), null=True, blank=True, on_delete=models.PROTECT)
     domain = models.ForeignKey(
-        Domain, verbose_name=_("domain"), null=True, blank=True, on_delete=models.PROTECT, related_name="ideas"
+        Domain,
+        verbose_name=_("domain"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ideas",
     )
     target_entity = models.ForeignKey(
         Entity,
@@ -161,10 +175,20 @@ class Idea(models.Model):
         help_text=_("The part of the company that would benefit. It may differ from yours."),
     )
     author_entity = models.ForeignKey(
-        Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_ideas", editable=False
+        Entity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authored_ideas",
+        editable=False,
     )
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), null=True, blank=True, on_delete=models.SET_NULL, related_name="ideas"
+        Campaign,
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ideas",
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ideas")
     co_authors = models.ManyToManyField(
@@ -174,7 +198,9 @@ class Idea(models.Model):
     is_anonymous = models.BooleanField(
         _("anonymous to colleagues"),
         default=False,
-        help_text=_("Colleagues see “an employee of <your entity>”; the correspondent handling it sees your name."),
+        help_text=_(
+            "Colleagues see “an employee of <your entity>”; the correspondent handling it sees your name."
+        ),
     )
     estimated_gain = models.DecimalField(
         _("estimated gain (EUR per year)"), max_digits=14, decimal_places=2, null=True, blank=True
@@ -265,6 +291,9 @@ class IdeaLink(models.Model):
             models.CheckConstraint(condition=~Q(source=F("target")), name="idea_link_not_self"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
 
 class Comment(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="comments")
@@ -306,6 +335,9 @@ class CommentRevision(models.Model):
     class Meta:
         ordering = ["-replaced_at"]
 
+    def __str__(self) -> str:
+        return f"revision of comment {self.comment_id}"
+
 
 class Vote(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="votes")
@@ -319,6 +351,9 @@ class Vote(models.Model):
             models.Index(fields=["idea", "created_at"], name="vote_idea_created_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.voter_id} → {self.idea_id}"
+
 
 class Follow(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="follows")
@@ -329,6 +364,9 @@ class Follow(models.Model):
         constraints = [models.UniqueConstraint(fields=["idea", "user"], name="follow_once_per_idea")]
         indexes = [models.Index(fields=["user", "created_at"], name="follow_user_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.idea_id}"
+
 
 def attachment_path(instance, filename: str) -> str:
     # The stored name is ours; the uploader's name is kept only as metadata.
@@ -336,7 +374,9 @@ def attachment_path(instance, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    idea = models.ForeignKey(Idea, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    idea = models.ForeignKey(
+        Idea, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     file = models.FileField(upload_to=attachment_path, max_length=300)
     token = models.CharField(max_length=40, unique=True)

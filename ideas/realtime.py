@@ -13,7 +13,11 @@ def broadcast_idea_updated(*, idea_id: int, comment_id: int | None = None) -> No
     def send():
         from ideas.models import Idea
 
-        counts = Idea.objects.filter(pk=idea_id).values("vote_count", "comment_count", "historical_support").first()
+        counts = (
+            Idea.objects.filter(pk=idea_id)
+            .values("vote_count", "comment_count", "historical_support")
+            .first()
+        )
         if counts is None:
             return
         payload = {

@@ -179,9 +179,10 @@ def search(queryset: QuerySet[Idea], text: str) -> QuerySet[Idea]:
         return queryset
     if _is_postgres():
         where = (
-            "(ideas_idea.search_document @@ (websearch_to_tsquery('french', %s) || websearch_to_tsquery('english', %s))"
-            " OR ideas_idea.id IN (SELECT c.idea_id FROM ideas_comment c WHERE c.deleted_at IS NULL AND NOT c.is_hidden"
-            " AND c.search_document @@ (websearch_to_tsquery('french', %s) || websearch_to_tsquery('english', %s))))"
+            "(ideas_idea.search_document @@ (websearch_to_tsquery('french', %s) || "
+            "websearch_to_tsquery('english', %s)) OR ideas_idea.id IN (SELECT c.idea_id FROM ideas_comment c "
+            "WHERE c.deleted_at IS NULL AND NOT c.is_hidden AND c.search_document @@ "
+            "(websearch_to_tsquery('french', %s) || websearch_to_tsquery('english', %s))))"
         )
         return queryset.extra(where=[where], params=[text, text, text, text])  # noqa: S610 - parameters bound
     words = WORD_RE.findall(text.lower())[:8] or [text.lower()]
@@ -233,9 +234,7 @@ def similar_ideas(*, user, title: str, exclude_id: int | None = None, limit: int
 def comments_for(*, idea: Idea, user) -> list[Comment]:
     """Top-level comments with their replies, in two queries whatever their number."""
     comments = list(
-        Comment.objects.filter(idea=idea)
-        .select_related("author__entity")
-        .order_by("created_at", "id")
+        Comment.objects.filter(idea=idea).select_related("author__entity").order_by("created_at", "id")
     )
     can_review = user.is_community_manager or user.is_correspondent
     by_parent: dict[int, list[Comment]] = {}
@@ -257,7 +256,9 @@ def home_sections(*, user) -> dict:
     visible = ideas_visible_to(user=user).filter(state__in=OPEN_STATES)
     return {
         "campaigns": list(
-            Campaign.objects.filter(starts_at__lte=now, ends_at__gt=now).select_related("theme").order_by("ends_at")[:4]
+            Campaign.objects.filter(starts_at__lte=now, ends_at__gt=now)
+            .select_related("theme")
+            .order_by("ends_at")[:4]
         ),
         "trending": list(for_cards(visible, user=user).order_by(*SORTS["trending"])[:6]),
         "my_ideas": list(
@@ -276,6 +277,8 @@ def person_public_ideas(*, person, viewer) -> list[Idea]:
 
 def campaign_ideas(*, campaign: Campaign, user) -> QuerySet[Idea]:
     return for_cards(
-        ideas_visible_to(user=user).filter(campaign=campaign, state__in=PUBLIC_STATES).exclude(state=S.MERGED),
+        ideas_visible_to(user=user)
+        .filter(campaign=campaign, state__in=PUBLIC_STATES)
+        .exclude(state=S.MERGED),
         user=user,
     ).order_by("-vote_count", "-created_at")

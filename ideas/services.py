@@ -60,7 +60,8 @@ def _mentioned_users(source: str) -> dict[str, User]:
 def render_with_mentions(source: str) -> tuple[str, list[User]]:
     users = _mentioned_users(source)
     links = {
-        handle: (user.display_name, reverse("accounts:person", kwargs={"pk": user.pk})) for handle, user in users.items()
+        handle: (user.display_name, reverse("accounts:person", kwargs={"pk": user.pk}))
+        for handle, user in users.items()
     }
     return render_markdown(source, mention_links=links), list(users.values())
 
@@ -121,9 +122,15 @@ def idea_save_draft(
     title, body = _clean_idea_fields(title=title, body=body)
     if campaign is not None and not campaign.is_running:
         raise ValidationError({"campaign": _("This campaign is closed.")})
-    if campaign is not None and campaign.entity_id and author.entity_id:
-        if not (author.entity and author.entity.path.startswith(campaign.entity.path)):
-            raise ValidationError({"campaign": _("This campaign is open to %(e)s only.") % {"e": campaign.entity}})
+    if (
+        campaign is not None
+        and campaign.entity_id
+        and author.entity_id
+        and not author.entity.path.startswith(campaign.entity.path)
+    ):
+        raise ValidationError(
+            {"campaign": _("This campaign is open to %(e)s only.") % {"e": campaign.entity}}
+        )
     if idea is None:
         idea = Idea(author=author, author_entity=author.entity, state=S.DRAFT)
     elif idea.state not in (S.DRAFT, S.CHANGES_REQUESTED):
@@ -209,30 +216,43 @@ def _notify_comment(*, comment: Comment, mentioned: list[User]) -> None:
         if user.pk in notified:
             continue
         notify(
-            recipient_ids=[user.pk], kind="mention", event_key=f"mention:comment:{comment.pk}",
+            recipient_ids=[user.pk],
+            kind="mention",
+            event_key=f"mention:comment:{comment.pk}",
             text=lambda: _("%(who)s mentioned you on “%(title)s”") % {"who": who, "title": title},
-            url=url, idea_id=idea.pk,
+            url=url,
+            idea_id=idea.pk,
         )
         notified.add(user.pk)
     if comment.parent_id and comment.parent.author_id not in notified:
         notify(
-            recipient_ids=[comment.parent.author_id], kind="reply", event_key=f"comment:{comment.pk}",
+            recipient_ids=[comment.parent.author_id],
+            kind="reply",
+            event_key=f"comment:{comment.pk}",
             text=lambda: _("%(who)s replied to your comment on “%(title)s”") % {"who": who, "title": title},
-            url=url, idea_id=idea.pk,
+            url=url,
+            idea_id=idea.pk,
         )
         notified.add(comment.parent.author_id)
     authors = [idea.author_id, *idea.co_authors.values_list("pk", flat=True)]
     notify(
-        recipient_ids=authors, kind="comment", event_key=f"comment:{comment.pk}",
+        recipient_ids=authors,
+        kind="comment",
+        event_key=f"comment:{comment.pk}",
         text=lambda: _("%(who)s commented on your idea “%(title)s”") % {"who": who, "title": title},
-        url=url, idea_id=idea.pk, exclude_ids=notified,
+        url=url,
+        idea_id=idea.pk,
+        exclude_ids=notified,
     )
     notified.update(authors)
     followers = idea.follows.exclude(user_id__in=notified).values_list("user_id", flat=True)
     notify(
-        recipient_ids=list(followers), kind="comment", event_key=f"comment:{comment.pk}",
+        recipient_ids=list(followers),
+        kind="comment",
+        event_key=f"comment:{comment.pk}",
         text=lambda: _("%(who)s commented on “%(title)s”, an idea you follow") % {"who": who, "title": title},
-        url=url, idea_id=idea.pk,
+        url=url,
+        idea_id=idea.pk,
     )
 
 
@@ -242,7 +262,9 @@ def comment_edit(*, comment: Comment, actor: User, body: str) -> Comment:
         raise PermissionDenied(_("Only its author can edit a comment."))
     body = (body or "").strip()
     if not body or len(body) > COMMENT_MAX:
-        raise ValidationError({"body": _("A comment needs between 1 and %(n)d characters.") % {"n": COMMENT_MAX}})
+        raise ValidationError(
+            {"body": _("A comment needs between 1 and %(n)d characters.") % {"n": COMMENT_MAX}}
+        )
     if body == comment.body:
         return comment
     CommentRevision.objects.create(comment=comment, body=comment.body)
@@ -321,9 +343,12 @@ def _after_vote(*, idea: Idea) -> None:
         authors = [idea.author_id, *idea.co_authors.values_list("pk", flat=True)]
         title = idea.title
         notify(
-            recipient_ids=authors, kind="vote_milestone", event_key=f"milestone:{idea.pk}:{total}",
+            recipient_ids=authors,
+            kind="vote_milestone",
+            event_key=f"milestone:{idea.pk}:{total}",
             text=lambda: _("Your idea “%(title)s” reached %(n)d votes!") % {"title": title, "n": total},
-            url=idea.get_absolute_url(), idea_id=idea.pk,
+            url=idea.get_absolute_url(),
+            idea_id=idea.pk,
         )
     threshold = idea.domain.shortlist_vote_threshold if idea.domain_id else None
     if threshold and total >= threshold and idea.state == S.PUBLISHED:

@@ -22,7 +22,8 @@ def _decayed(model, now):
     for days, weight in BUCKETS:
         bucket = Count(
             "id",
-            filter=Q(created_at__gt=now - timedelta(days=days)) & Q(created_at__lte=now - timedelta(days=previous)),
+            filter=Q(created_at__gt=now - timedelta(days=days))
+            & Q(created_at__lte=now - timedelta(days=previous)),
         )
         expression = expression + bucket * Value(weight)
         previous = days
@@ -41,5 +42,3 @@ def trending_recompute(*, now=None) -> int:
     comments = Coalesce(Subquery(_decayed(Comment, now), output_field=FloatField()), Value(0.0))
     active = Idea.objects.filter(Q(last_activity_at__gt=horizon) | Q(trending_score__gt=0))
     return active.update(trending_score=votes + comments * Value(COMMENT_WEIGHT))
-
-

@@ -58,7 +58,11 @@ def my_ideas(request):
 @require_GET
 def idea_detail(request, pk):
     idea = selectors.idea_get_for_user(user=request.user, idea_id=pk)
-    if idea.state == S.MERGED and idea.merged_into_id and not selectors.is_author(user=request.user, idea=idea):
+    if (
+        idea.state == S.MERGED
+        and idea.merged_into_id
+        and not selectors.is_author(user=request.user, idea=idea)
+    ):
         messages.info(request, _("This idea was merged into another one; here it is."))
         return redirect(idea.merged_into)
     from moderation.selectors import idea_moderation_context
@@ -103,8 +107,13 @@ def idea_edit(request, pk=None):
     initial = {}
     if idea is not None:
         initial = {
-            "title": idea.title, "body": idea.body, "theme": idea.theme_id, "target_entity": idea.target_entity_id,
-            "campaign": idea.campaign_id, "estimated_gain": idea.estimated_gain, "is_anonymous": idea.is_anonymous,
+            "title": idea.title,
+            "body": idea.body,
+            "theme": idea.theme_id,
+            "target_entity": idea.target_entity_id,
+            "campaign": idea.campaign_id,
+            "estimated_gain": idea.estimated_gain,
+            "is_anonymous": idea.is_anonymous,
             "co_authors": ", ".join(idea.co_authors.values_list("email", flat=True)),
             "tags": ", ".join(idea.tags.values_list("name", flat=True)),
         }
@@ -119,10 +128,17 @@ def idea_edit(request, pk=None):
                 if form.errors:
                     raise ValidationError(form.errors["attachments"])
                 idea = services.idea_save_draft(
-                    author=idea.author if idea else request.user, idea=idea, title=data["title"], body=data["body"],
-                    theme=data["theme"], target_entity=data["target_entity"], campaign=data["campaign"],
-                    is_anonymous=data["is_anonymous"], estimated_gain=data["estimated_gain"],
-                    co_authors=data["co_authors"], tags=services.tags_from_text(data["tags"]),
+                    author=idea.author if idea else request.user,
+                    idea=idea,
+                    title=data["title"],
+                    body=data["body"],
+                    theme=data["theme"],
+                    target_entity=data["target_entity"],
+                    campaign=data["campaign"],
+                    is_anonymous=data["is_anonymous"],
+                    estimated_gain=data["estimated_gain"],
+                    co_authors=data["co_authors"],
+                    tags=services.tags_from_text(data["tags"]),
                     attachments=attachments,
                 )
                 if "submit" in request.POST:
@@ -135,7 +151,9 @@ def idea_edit(request, pk=None):
                 form.add_error(None, error)
         else:
             if "submit" in request.POST:
-                messages.success(request, _("Your idea is submitted. An expert of its domain will answer you."))
+                messages.success(
+                    request, _("Your idea is submitted. An expert of its domain will answer you.")
+                )
             else:
                 messages.success(request, _("Draft saved. Only you can see it."))
             return redirect(idea)
@@ -181,8 +199,13 @@ def similar(request):
 
 def _vote_response(request, idea, error: str | None = None):
     idea.refresh_from_db(fields=["vote_count", "historical_support"])
-    context = {"idea": idea, "voted": idea.votes.filter(voter=request.user).exists(), "vote_error": error,
-               "is_open": True, "is_author": selectors.is_author(user=request.user, idea=idea)}
+    context = {
+        "idea": idea,
+        "voted": idea.votes.filter(voter=request.user).exists(),
+        "vote_error": error,
+        "is_open": True,
+        "is_author": selectors.is_author(user=request.user, idea=idea),
+    }
     if request.htmx:
         return render(request, "ideas/_vote.html", context, status=200 if not error else 422)
     if error:
@@ -224,20 +247,28 @@ def comment_create(request, pk):
     if form.is_valid():
         parent = None
         if form.cleaned_data.get("parent"):
-            parent = Comment.objects.filter(pk=form.cleaned_data["parent"], idea=idea, deleted_at__isnull=True).first()
+            parent = Comment.objects.filter(
+                pk=form.cleaned_data["parent"], idea=idea, deleted_at__isnull=True
+            ).first()
             if parent is None:
                 form.add_error("body", _("The comment you answer no longer exists."))
         if not form.errors:
             try:
-                comment = services.comment_create(idea=idea, author=request.user, body=form.cleaned_data["body"],
-                                                  parent=parent)
+                comment = services.comment_create(
+                    idea=idea, author=request.user, body=form.cleaned_data["body"], parent=parent
+                )
             except ValidationError as error:
                 form.add_error("body", _errors_text(error))
     if request.htmx:
         if comment is None:
-            return render(request, "ideas/_comment_form.html", {"idea": idea, "comment_form": form}, status=422)
-        response = render(request, "ideas/_comment_posted.html", {
-            "idea": idea, "comment": comment, "comment_form": CommentForm(), "is_author": False})
+            return render(
+                request, "ideas/_comment_form.html", {"idea": idea, "comment_form": form}, status=422
+            )
+        response = render(
+            request,
+            "ideas/_comment_posted.html",
+            {"idea": idea, "comment": comment, "comment_form": CommentForm(), "is_author": False},
+        )
         return response
     if comment is None:
         messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
@@ -259,7 +290,9 @@ def comment_fragment(request, comment_pk):
     comment.shown = not comment.is_hidden or request.user.is_community_manager
     comment.reply_list = []
     is_author = comment.idea.author_id == request.user.pk
-    return render(request, "ideas/_comment.html", {"comment": comment, "idea": comment.idea, "is_author": is_author})
+    return render(
+        request, "ideas/_comment.html", {"comment": comment, "idea": comment.idea, "is_author": is_author}
+    )
 
 
 @login_required
@@ -289,8 +322,9 @@ def comment_delete(request, comment_pk):
 def comment_helpful(request, comment_pk):
     comment = _comment_for(request, comment_pk)
     try:
-        services.comment_mark_helpful(comment=comment, actor=request.user,
-                                      helpful=request.POST.get("action") != "unmark")
+        services.comment_mark_helpful(
+            comment=comment, actor=request.user, helpful=request.POST.get("action") != "unmark"
+        )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _errors_text(error) if isinstance(error, ValidationError) else str(error))
     return redirect(f"{comment.idea.get_absolute_url()}#comment-{comment.pk}")
@@ -305,7 +339,9 @@ def attachment(request, token):
     elif item.uploaded_by_id != request.user.pk:
         raise Http404
     response = FileResponse(
-        item.file.open("rb"), content_type=item.content_type, as_attachment=not item.is_image,
+        item.file.open("rb"),
+        content_type=item.content_type,
+        as_attachment=not item.is_image,
         filename=item.original_name,
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -319,11 +355,15 @@ def attachment(request, token):
 def campaign_list(request):
     now = timezone.now()
     campaigns = Campaign.objects.select_related("theme", "sponsor").order_by("-starts_at")
-    return render(request, "ideas/campaigns.html", {
-        "running": [c for c in campaigns if c.starts_at <= now < c.ends_at],
-        "past": [c for c in campaigns if c.ends_at <= now][:20],
-        "upcoming": [c for c in campaigns if c.starts_at > now],
-    })
+    return render(
+        request,
+        "ideas/campaigns.html",
+        {
+            "running": [c for c in campaigns if c.starts_at <= now < c.ends_at],
+            "past": [c for c in campaigns if c.ends_at <= now][:20],
+            "upcoming": [c for c in campaigns if c.starts_at > now],
+        },
+    )
 
 
 @login_required
@@ -334,11 +374,12 @@ def campaign_detail(request, slug):
     page = Paginator(ideas, PAGE_SIZE).get_page(request.GET.get("page"))
     from ideas.stats import campaign_results
 
-    return render(request, "ideas/campaign.html", {
-        "campaign": campaign, "page": page, "results": campaign_results(campaign=campaign)})
+    return render(
+        request,
+        "ideas/campaign.html",
+        {"campaign": campaign, "page": page, "results": campaign_results(campaign=campaign)},
+    )
 
 
 def idea_redirect(request, pk):
     return redirect("ideas:detail", pk=pk)
-
-

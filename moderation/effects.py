@@ -34,11 +34,17 @@ def after_transition(*, idea, actor, from_state: str, to_state: str, reason: str
         return  # the author did it; nobody else needs telling
     state_label = S(to_state).label
     authors = [idea.author_id, *idea.co_authors.values_list("pk", flat=True)]
-    followers = list(idea.follows.values_list("user_id", flat=True)) if to_state not in (
-        S.CHANGES_REQUESTED, S.REJECTED) else []
+    followers = (
+        list(idea.follows.values_list("user_id", flat=True))
+        if to_state not in (S.CHANGES_REQUESTED, S.REJECTED)
+        else []
+    )
 
     def text():
-        message = _("Your idea “%(title)s” is now: %(state)s.") % {"title": idea.title, "state": S(to_state).label}
+        message = _("Your idea “%(title)s” is now: %(state)s.") % {
+            "title": idea.title,
+            "state": S(to_state).label,
+        }
         if reason:
             message += " " + _("Reason: %(reason)s") % {"reason": reason}
         return message
@@ -57,8 +63,10 @@ def after_transition(*, idea, actor, from_state: str, to_state: str, reason: str
             recipient_ids=followers,
             kind="state_change",
             event_key=f"state:{idea.pk}:{idea.version}",
-            text=lambda: _("An idea you follow, “%(title)s”, is now: %(state)s.")
-            % {"title": idea.title, "state": state_label},
+            text=lambda: (
+                _("An idea you follow, “%(title)s”, is now: %(state)s.")
+                % {"title": idea.title, "state": state_label}
+            ),
             url=idea.get_absolute_url(),
             idea_id=idea.pk,
             exclude_ids=[actor.pk, *authors] if actor else authors,

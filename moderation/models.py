@@ -21,7 +21,9 @@ class Transition(models.Model):
     """One state change of an idea. Append-only: written by moderation.workflow, never edited."""
 
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="transitions")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_role = models.CharField(max_length=30)
     from_state = models.CharField(max_length=20, choices=IdeaState.choices)
     to_state = models.CharField(max_length=20, choices=IdeaState.choices)
@@ -54,7 +56,9 @@ class Assignment(models.Model):
     correspondent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     assigned_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
-    flagged = models.BooleanField(default=False, help_text=_("No eligible correspondent: sent to the community manager."))
+    flagged = models.BooleanField(
+        default=False, help_text=_("No eligible correspondent: sent to the community manager.")
+    )
     reason = models.CharField(max_length=200, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -62,9 +66,14 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["assigned_at"]
         constraints = [
-            models.UniqueConstraint(fields=["idea"], condition=Q(closed_at__isnull=True), name="one_open_assignment"),
+            models.UniqueConstraint(
+                fields=["idea"], condition=Q(closed_at__isnull=True), name="one_open_assignment"
+            ),
         ]
         indexes = [models.Index(fields=["correspondent", "closed_at"], name="assignment_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.idea_id} → {self.correspondent_id}"
 
 
 class ExpertAssessment(models.Model):
@@ -72,7 +81,9 @@ class ExpertAssessment(models.Model):
 
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="assessments")
     expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assessments")
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     assigned_at = models.DateTimeField(default=timezone.now)
     value = models.PositiveSmallIntegerField(_("value"), null=True, blank=True)
     cost = models.PositiveSmallIntegerField(_("cost (5 = cheap)"), null=True, blank=True)
@@ -85,11 +96,16 @@ class ExpertAssessment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["idea", "expert"], name="assessment_once_per_expert"),
             *[
-                models.CheckConstraint(condition=Q(**{f"{f}__isnull": True}) | Q(**{f"{f}__range": (1, 5)}),
-                                       name=f"assessment_{f}_1_5")
+                models.CheckConstraint(
+                    condition=Q(**{f"{f}__isnull": True}) | Q(**{f"{f}__range": (1, 5)}),
+                    name=f"assessment_{f}_1_5",
+                )
                 for f in ("value", "cost", "feasibility", "risk")
             ],
         ]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} on {self.idea_id}"
 
 
 class MergeRecord(models.Model):
@@ -97,12 +113,17 @@ class MergeRecord(models.Model):
 
     source = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="+")
     target = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     source_state = models.CharField(max_length=20, choices=IdeaState.choices)
     moved_voter_ids = models.JSONField(default=list)
     moved_follower_ids = models.JSONField(default=list)
     at = models.DateTimeField(default=timezone.now)
     undone_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.source_id} merged into {self.target_id}"
 
 
 class ContentReport(models.Model):
@@ -113,22 +134,32 @@ class ContentReport(models.Model):
 
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     idea = models.ForeignKey(Idea, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
-    comment = models.ForeignKey("ideas.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
+    comment = models.ForeignKey(
+        "ideas.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
     reason = models.TextField(_("reason"))
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_reason = models.TextField(blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(idea__isnull=False, comment__isnull=True) | Q(idea__isnull=True, comment__isnull=False),
+                condition=Q(idea__isnull=False, comment__isnull=True)
+                | Q(idea__isnull=True, comment__isnull=False),
                 name="report_one_target",
             ),
-            models.UniqueConstraint(fields=["reporter", "idea"], condition=Q(idea__isnull=False), name="report_idea_once"),
+            models.UniqueConstraint(
+                fields=["reporter", "idea"], condition=Q(idea__isnull=False), name="report_idea_once"
+            ),
             models.UniqueConstraint(
                 fields=["reporter", "comment"], condition=Q(comment__isnull=False), name="report_comment_once"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"report by {self.reporter_id}: {self.status}"

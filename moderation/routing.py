@@ -86,7 +86,9 @@ def choose_correspondent(*, idea: Idea) -> tuple[User | None, bool]:
 
 
 @transaction.atomic
-def assign(*, idea: Idea, correspondent: User | None, flagged: bool = False, reason: str = "") -> Assignment | None:
+def assign(
+    *, idea: Idea, correspondent: User | None, flagged: bool = False, reason: str = ""
+) -> Assignment | None:
     now = timezone.now()
     Assignment.objects.filter(idea=idea, closed_at__isnull=True).update(closed_at=now)
     Idea.objects.filter(pk=idea.pk).update(
@@ -121,7 +123,9 @@ def reassign(*, idea: Idea, actor: User, to_user: User, reason: str = "") -> Ass
     if not (actor.is_community_manager or idea.assignee_id == actor.pk):
         raise PermissionDenied(_("Only the assigned correspondent or a community manager can reassign."))
     if to_user.pk in ineligible_ids(idea=idea):
-        raise ValidationError({"to_user": _("This person is the author or in the author's management chain.")})
+        raise ValidationError(
+            {"to_user": _("This person is the author or in the author's management chain.")}
+        )
     is_member = DomainCorrespondent.objects.filter(domain_id=idea.domain_id, user=to_user).exists()
     if not (is_member or to_user.is_community_manager):
         raise ValidationError({"to_user": _("This person is not a correspondent of the idea's domain.")})
@@ -130,7 +134,9 @@ def reassign(*, idea: Idea, actor: User, to_user: User, reason: str = "") -> Ass
 
 def open_assignment_counts(*, domain_id: int) -> dict[int, int]:
     ids = list(
-        DomainCorrespondent.objects.filter(domain_id=domain_id, is_backup=False).values_list("user_id", flat=True)
+        DomainCorrespondent.objects.filter(domain_id=domain_id, is_backup=False).values_list(
+            "user_id", flat=True
+        )
     )
     return _open_counts(ids)
 

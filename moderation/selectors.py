@@ -15,8 +15,11 @@ SCORE_WEIGHTS = {"value": 0.4, "feasibility": 0.25, "cost": 0.2, "risk": 0.15}
 
 
 def audit_visible(*, user, idea: Idea) -> bool:
-    return user.is_community_manager or idea.author_id == user.pk or idea.assignee_id == user.pk or (
-        idea.co_authors.filter(pk=user.pk).exists()
+    return (
+        user.is_community_manager
+        or idea.author_id == user.pk
+        or idea.assignee_id == user.pk
+        or (idea.co_authors.filter(pk=user.pk).exists())
     )
 
 
@@ -53,10 +56,12 @@ def idea_moderation_context(*, idea: Idea, user) -> dict:
             for (frm, _to), rule in workflow.TRANSITIONS.items()
         ),
         "audit_log": list(idea_audit_log(idea=idea)) if audit_visible(user=user, idea=idea) else None,
-        "scorecard": scorecard(idea=idea) if (user.is_executive or workflow.CORRESPONDENT in roles
-                                               or user.is_community_manager) else None,
+        "scorecard": scorecard(idea=idea)
+        if (user.is_executive or workflow.CORRESPONDENT in roles or user.is_community_manager)
+        else None,
         "my_assessment": ExpertAssessment.objects.filter(idea=idea, expert=user).first()
-        if user.is_expert or user.is_authenticated else None,
+        if user.is_expert or user.is_authenticated
+        else None,
         "is_handler": workflow.CORRESPONDENT in roles,
         "merge_record": MergeRecord.objects.filter(source=idea, undone_at__isnull=True).first()
         if idea.state == S.MERGED and roles & {workflow.CORRESPONDENT, workflow.COMMUNITY_MANAGER}
@@ -79,9 +84,9 @@ def queue_count(user) -> int:
 
 
 def assessments_pending_count(user) -> int:
-    return ExpertAssessment.objects.filter(expert=user, submitted_at__isnull=True, idea__state=S.IN_ANALYSIS).count()
-
-
+    return ExpertAssessment.objects.filter(
+        expert=user, submitted_at__isnull=True, idea__state=S.IN_ANALYSIS
+    ).count()
 
 
 def scorecards_for(idea_ids: list[int]) -> dict[int, dict]:
@@ -89,8 +94,13 @@ def scorecards_for(idea_ids: list[int]) -> dict[int, dict]:
     rows = (
         ExpertAssessment.objects.filter(idea_id__in=idea_ids, submitted_at__isnull=False)
         .values("idea_id")
-        .annotate(n=Count("id"), value=Avg("value"), cost=Avg("cost"), feasibility=Avg("feasibility"),
-                  risk=Avg("risk"))
+        .annotate(
+            n=Count("id"),
+            value=Avg("value"),
+            cost=Avg("cost"),
+            feasibility=Avg("feasibility"),
+            risk=Avg("risk"),
+        )
     )
     result = {}
     for row in rows:

@@ -23,7 +23,12 @@ REPORTS_TO_HIDE = 3
 
 
 def decision_record(
-    *, idea: Idea, actor: User, to_state: str, reason: str = "", expected_version: int | None = None,
+    *,
+    idea: Idea,
+    actor: User,
+    to_state: str,
+    reason: str = "",
+    expected_version: int | None = None,
     realised_gain: Decimal | None = None,
 ) -> Idea:
     """A correspondent's or executive's decision (publish, request changes, reject, shortlist,
@@ -49,7 +54,9 @@ def gain_record(*, idea: Idea, actor: User, realised_gain: Decimal) -> Idea:
 
 
 @transaction.atomic
-def idea_merge(*, source: Idea, target: Idea, actor: User, expected_version: int | None = None) -> MergeRecord:
+def idea_merge(
+    *, source: Idea, target: Idea, actor: User, expected_version: int | None = None
+) -> MergeRecord:
     """Merges ``source`` (a duplicate) into ``target``: votes move without double counting a voter,
     followers move, a link stays, everyone affected is told. ``merge_undo`` reverses it exactly."""
     if source.pk == target.pk:
@@ -66,25 +73,41 @@ def idea_merge(*, source: Idea, target: Idea, actor: User, expected_version: int
         set(Follow.objects.filter(idea=source).values_list("user_id", flat=True)) - existing_followers
     )
     source = workflow.transition(
-        idea=source, actor=actor, to_state=S.MERGED, reason=_("Merged into #%(id)d") % {"id": target.pk},
-        expected_version=expected_version, via="merge",
+        idea=source,
+        actor=actor,
+        to_state=S.MERGED,
+        reason=_("Merged into #%(id)d") % {"id": target.pk},
+        expected_version=expected_version,
+        via="merge",
     )
     Idea.objects.filter(pk=source.pk).update(merged_into=target)
     Vote.objects.bulk_create([Vote(idea=target, voter_id=pk) for pk in moved_voters], ignore_conflicts=True)
-    Follow.objects.bulk_create([Follow(idea=target, user_id=pk) for pk in moved_followers], ignore_conflicts=True)
+    Follow.objects.bulk_create(
+        [Follow(idea=target, user_id=pk) for pk in moved_followers], ignore_conflicts=True
+    )
     IdeaLink.objects.get_or_create(source=target, target=source, kind=IdeaLink.Kind.MERGED_INTO)
     _recount(target)
     record = MergeRecord.objects.create(
-        source=source, target=target, actor=actor, source_state=source_state,
-        moved_voter_ids=moved_voters, moved_follower_ids=moved_followers,
+        source=source,
+        target=target,
+        actor=actor,
+        source_state=source_state,
+        moved_voter_ids=moved_voters,
+        moved_follower_ids=moved_followers,
     )
     affected = {source.author_id, target.author_id, *source_voters, *moved_followers}
     title, target_title = source.title, target.title
     notify(
-        recipient_ids=affected, kind="state_change", event_key=f"merge:{record.pk}",
-        text=lambda: _("“%(a)s” was merged into “%(b)s”: the discussion continues there.")
-        % {"a": title, "b": target_title},
-        url=target.get_absolute_url(), idea_id=target.pk, exclude_ids=[actor.pk],
+        recipient_ids=affected,
+        kind="state_change",
+        event_key=f"merge:{record.pk}",
+        text=lambda: (
+            _("“%(a)s” was merged into “%(b)s”: the discussion continues there.")
+            % {"a": title, "b": target_title}
+        ),
+        url=target.get_absolute_url(),
+        idea_id=target.pk,
+        exclude_ids=[actor.pk],
     )
     broadcast_idea_updated(idea_id=target.pk)
     return record
@@ -105,12 +128,15 @@ def merge_undo(*, record: MergeRecord, actor: User) -> Idea:
     if record.undone_at:
         raise ValidationError(_("This merge was already undone."))
     source = Idea.objects.get(pk=record.source_id)
-    workflow.transition(idea=source, actor=actor, to_state=record.source_state, reason=_("Merge undone"),
-                        via="merge_undo")
+    workflow.transition(
+        idea=source, actor=actor, to_state=record.source_state, reason=_("Merge undone"), via="merge_undo"
+    )
     Idea.objects.filter(pk=source.pk).update(merged_into=None)
     Vote.objects.filter(idea_id=record.target_id, voter_id__in=record.moved_voter_ids).delete()
     Follow.objects.filter(idea_id=record.target_id, user_id__in=record.moved_follower_ids).delete()
-    IdeaLink.objects.filter(source_id=record.target_id, target_id=source.pk, kind=IdeaLink.Kind.MERGED_INTO).delete()
+    IdeaLink.objects.filter(
+        source_id=record.target_id, target_id=source.pk, kind=IdeaLink.Kind.MERGED_INTO
+    ).delete()
     target = Idea.objects.get(pk=record.target_id)
     _recount(target)
     record.undone_at = timezone.now()
@@ -136,17 +162,26 @@ def experts_assign(*, idea: Idea, actor: User, experts: list[User]) -> list[Expe
     created = []
     for expert in experts:
         if expert.pk in excluded:
-            raise ValidationError({"experts": _("%(name)s is the author or in the author's management chain.")
-                                   % {"name": expert.display_name}})
+            raise ValidationError(
+                {
+                    "experts": _("%(name)s is the author or in the author's management chain.")
+                    % {"name": expert.display_name}
+                }
+            )
         assessment, was_created = ExpertAssessment.objects.get_or_create(
             idea=idea, expert=expert, defaults={"assigned_by": actor}
         )
         if was_created:
             created.append(assessment)
             title = idea.title
-            notify(recipient_ids=[expert.pk], kind="assignment", event_key=f"assess:{assessment.pk}",
-                   text=lambda: _("Your assessment is requested on “%(title)s”") % {"title": title},
-                   url=idea.get_absolute_url(), idea_id=idea.pk)
+            notify(
+                recipient_ids=[expert.pk],
+                kind="assignment",
+                event_key=f"assess:{assessment.pk}",
+                text=lambda title=title: _("Your assessment is requested on “%(title)s”") % {"title": title},
+                url=idea.get_absolute_url(),
+                idea_id=idea.pk,
+            )
         if not expert.is_expert:
             User.objects.filter(pk=expert.pk).update(is_expert=True)
     if idea.state == S.SHORTLISTED:
@@ -181,8 +216,9 @@ def assessment_submit(*, idea: Idea, expert: User, scores: dict, comment: str = 
 
 # --- Content reports ------------------------------------------------------------------------
 @transaction.atomic
-def report_create(*, reporter: User, reason: str, idea: Idea | None = None, comment: Comment | None = None
-                  ) -> ContentReport:
+def report_create(
+    *, reporter: User, reason: str, idea: Idea | None = None, comment: Comment | None = None
+) -> ContentReport:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say what is wrong with this content.")})
@@ -192,7 +228,9 @@ def report_create(*, reporter: User, reason: str, idea: Idea | None = None, comm
         reporter=reporter, idea=idea, comment=comment, defaults={"reason": reason[:2000]}
     )
     target = {"idea": idea} if idea else {"comment": comment}
-    reporters = ContentReport.objects.filter(status=ContentReport.Status.OPEN, **target).values("reporter").distinct()
+    reporters = (
+        ContentReport.objects.filter(status=ContentReport.Status.OPEN, **target).values("reporter").distinct()
+    )
     if reporters.count() >= REPORTS_TO_HIDE:
         if idea is not None:
             Idea.objects.filter(pk=idea.pk).update(is_hidden=True)
@@ -202,8 +240,9 @@ def report_create(*, reporter: User, reason: str, idea: Idea | None = None, comm
 
 
 @transaction.atomic
-def report_review(*, actor: User, decision: str, reason: str, idea: Idea | None = None,
-                  comment: Comment | None = None) -> int:
+def report_review(
+    *, actor: User, decision: str, reason: str, idea: Idea | None = None, comment: Comment | None = None
+) -> int:
     """Restores or removes reported content; every open report on it is closed with the reason."""
     if not (actor.is_community_manager or actor.is_correspondent):
         raise PermissionDenied(_("Only correspondents and community managers review reports."))
@@ -225,7 +264,9 @@ def report_review(*, actor: User, decision: str, reason: str, idea: Idea | None 
             from gamification import events
 
             events.on_comment_deleted(comment=comment)
-            Idea.objects.filter(pk=comment.idea_id, comment_count__gt=0).update(comment_count=F("comment_count") - 1)
+            Idea.objects.filter(pk=comment.idea_id, comment_count__gt=0).update(
+                comment_count=F("comment_count") - 1
+            )
     return ContentReport.objects.filter(status=ContentReport.Status.OPEN, **target).update(
         status=decision, reviewed_by=actor, reviewed_at=timezone.now(), review_reason=reason.strip()[:2000]
     )

@@ -64,18 +64,26 @@ def run_sla_checks(*, now: datetime | None = None) -> dict:
         idea = assignment.idea
         if share >= 1 and assignment.escalated_at is None:
             with transaction.atomic():
-                if Assignment.objects.filter(pk=assignment.pk, escalated_at__isnull=True).update(escalated_at=now):
+                if Assignment.objects.filter(pk=assignment.pk, escalated_at__isnull=True).update(
+                    escalated_at=now
+                ):
                     _escalate(assignment=assignment, idea=idea)
                     escalated += 1
         elif share >= REMINDER_SHARE and assignment.reminded_at is None and assignment.escalated_at is None:
             with transaction.atomic():
-                if Assignment.objects.filter(pk=assignment.pk, reminded_at__isnull=True).update(reminded_at=now):
+                if Assignment.objects.filter(pk=assignment.pk, reminded_at__isnull=True).update(
+                    reminded_at=now
+                ):
                     title = idea.title
                     notify(
-                        recipient_ids=[assignment.correspondent_id], kind="sla_reminder",
+                        recipient_ids=[assignment.correspondent_id],
+                        kind="sla_reminder",
                         event_key=f"sla-reminder:{assignment.pk}",
-                        text=lambda: _("Reminder: “%(title)s” is waiting for your answer.") % {"title": title},
-                        url=idea.get_absolute_url(), idea_id=idea.pk,
+                        text=lambda title=title: (
+                            _("Reminder: “%(title)s” is waiting for your answer.") % {"title": title}
+                        ),
+                        url=idea.get_absolute_url(),
+                        idea_id=idea.pk,
                     )
                     reminded += 1
     return {"reminded": reminded, "escalated": escalated}
@@ -97,28 +105,36 @@ def _escalate(*, assignment: Assignment, idea: Idea) -> None:
         new = assign(idea=idea, correspondent=backup.user, reason="SLA escalation")
         Assignment.objects.filter(pk=new.pk).update(escalated_at=timezone.now())
     title = idea.title
-    recipients = [pk for pk in (backup.user_id if backup else None, manager_id, assignment.correspondent_id) if pk]
+    recipients = [
+        pk for pk in (backup.user_id if backup else None, manager_id, assignment.correspondent_id) if pk
+    ]
     notify(
-        recipient_ids=recipients, kind="sla_reminder", event_key=f"sla-escalation:{assignment.pk}",
+        recipient_ids=recipients,
+        kind="sla_reminder",
+        event_key=f"sla-escalation:{assignment.pk}",
         text=lambda: _("Escalation: “%(title)s” has waited past its deadline.") % {"title": title},
-        url=idea.get_absolute_url(), idea_id=idea.pk,
+        url=idea.get_absolute_url(),
+        idea_id=idea.pk,
     )
 
 
 def median_first_answer_by_domain() -> list[dict]:
     rows = []
     for domain in Domain.objects.order_by("name"):
-        pairs = Idea.objects.filter(domain=domain, first_answered_at__isnull=False, submitted_at__isnull=False
-                                    ).values_list("submitted_at", "first_answered_at")[:5000]
+        pairs = Idea.objects.filter(
+            domain=domain, first_answered_at__isnull=False, submitted_at__isnull=False
+        ).values_list("submitted_at", "first_answered_at")[:5000]
         durations = [working_days_between(a, b) for a, b in pairs]
         waiting = Idea.objects.filter(domain=domain, state=IdeaState.SUBMITTED).count()
-        rows.append({
-            "domain": domain,
-            "median": round(statistics.median(durations), 1) if durations else None,
-            "answered": len(durations),
-            "waiting": waiting,
-            "sla_days": domain.sla_days,
-        })
+        rows.append(
+            {
+                "domain": domain,
+                "median": round(statistics.median(durations), 1) if durations else None,
+                "answered": len(durations),
+                "waiting": waiting,
+                "sla_days": domain.sla_days,
+            }
+        )
     return rows
 
 

@@ -46,7 +46,11 @@ def queue(request):
     if not (request.user.is_correspondent or request.user.is_community_manager):
         return HttpResponseForbidden(_("The queue is for functional correspondents."))
     ideas = selectors.queue_for(user=request.user)
-    domain, entity, state = _int(request.GET.get("domain")), _int(request.GET.get("entity")), request.GET.get("state")
+    domain, entity, state = (
+        _int(request.GET.get("domain")),
+        _int(request.GET.get("entity")),
+        request.GET.get("state"),
+    )
     if domain:
         ideas = ideas.filter(domain_id=domain)
     if entity:
@@ -55,13 +59,18 @@ def queue(request):
         ideas = ideas.filter(state=state)
     page = Paginator(ideas, 30).get_page(request.GET.get("page"))
     sla.annotate_clock(page.object_list)
-    return render(request, "moderation/queue.html", {
-        "page": page,
-        "domains": Domain.objects.filter(memberships__user=request.user).distinct(),
-        "flagged": Idea.objects.filter(assignment_flagged=True, state=S.SUBMITTED).count()
-        if request.user.is_community_manager else None,
-        "reports_open": ContentReport.objects.filter(status=ContentReport.Status.OPEN).count(),
-    })
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "page": page,
+            "domains": Domain.objects.filter(memberships__user=request.user).distinct(),
+            "flagged": Idea.objects.filter(assignment_flagged=True, state=S.SUBMITTED).count()
+            if request.user.is_community_manager
+            else None,
+            "reports_open": ContentReport.objects.filter(status=ContentReport.Status.OPEN).count(),
+        },
+    )
 
 
 @login_required
@@ -77,8 +86,11 @@ def decide(request, pk):
             return redirect(idea)
     try:
         services.decision_record(
-            idea=idea, actor=request.user, to_state=request.POST.get("to_state", ""),
-            reason=request.POST.get("reason", ""), expected_version=_int(request.POST.get("version")),
+            idea=idea,
+            actor=request.user,
+            to_state=request.POST.get("to_state", ""),
+            reason=request.POST.get("reason", ""),
+            expected_version=_int(request.POST.get("version")),
             realised_gain=gain,
         )
     except IdeaMoved as error:
@@ -117,8 +129,9 @@ def merge(request, pk):
         messages.error(request, _("Give the number of the idea to merge into."))
         return redirect(idea)
     try:
-        services.idea_merge(source=idea, target=target, actor=request.user,
-                            expected_version=_int(request.POST.get("version")))
+        services.idea_merge(
+            source=idea, target=target, actor=request.user, expected_version=_int(request.POST.get("version"))
+        )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
         return redirect(idea)
@@ -149,7 +162,9 @@ def reassign(request, pk):
         messages.error(request, _("No active person has this e-mail address."))
         return redirect(idea)
     try:
-        routing.reassign(idea=idea, actor=request.user, to_user=to_user, reason=request.POST.get("reason", ""))
+        routing.reassign(
+            idea=idea, actor=request.user, to_user=to_user, reason=request.POST.get("reason", "")
+        )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
         return redirect(idea)
@@ -182,8 +197,9 @@ def assess(request, pk):
     idea = idea_get_for_user(user=request.user, idea_id=pk)
     scores = {name: _int(request.POST.get(name)) for name in services.SCORE_FIELDS}
     try:
-        services.assessment_submit(idea=idea, expert=request.user, scores=scores,
-                                   comment=request.POST.get("comment", ""))
+        services.assessment_submit(
+            idea=idea, expert=request.user, scores=scores, comment=request.POST.get("comment", "")
+        )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
         return redirect(idea)
@@ -194,8 +210,11 @@ def assess(request, pk):
 @login_required
 @require_GET
 def assessments(request):
-    rows = ExpertAssessment.objects.filter(expert=request.user).select_related("idea").order_by(
-        "submitted_at", "-assigned_at")
+    rows = (
+        ExpertAssessment.objects.filter(expert=request.user)
+        .select_related("idea")
+        .order_by("submitted_at", "-assigned_at")
+    )
     return render(request, "moderation/assessments.html", {"rows": rows})
 
 
@@ -207,11 +226,18 @@ def pipeline(request):
     columns = []
     for state in (S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED, S.DECLINED):
         ideas = list(
-            Idea.objects.filter(state=state).select_related("theme", "target_entity")
+            Idea.objects.filter(state=state)
+            .select_related("theme", "target_entity")
             .order_by("-vote_count", "-id")[:25]
         )
-        columns.append({"state": state, "label": S(state).label, "ideas": ideas,
-                        "count": Idea.objects.filter(state=state).count()})
+        columns.append(
+            {
+                "state": state,
+                "label": S(state).label,
+                "ideas": ideas,
+                "count": Idea.objects.filter(state=state).count(),
+            }
+        )
     scores = selectors.scorecards_for([idea.pk for column in columns for idea in column["ideas"]])
     for column in columns:
         for idea in column["ideas"]:
@@ -248,9 +274,13 @@ def reports(request):
         idea = Idea.objects.filter(pk=_int(request.POST.get("idea"))).first()
         comment = Comment.objects.filter(pk=_int(request.POST.get("comment"))).first()
         try:
-            services.report_review(actor=request.user, decision=request.POST.get("decision", ""),
-                                   reason=request.POST.get("reason", ""), idea=idea if not comment else None,
-                                   comment=comment)
+            services.report_review(
+                actor=request.user,
+                decision=request.POST.get("decision", ""),
+                reason=request.POST.get("reason", ""),
+                idea=idea if not comment else None,
+                comment=comment,
+            )
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, _error_text(error))
         else:
@@ -268,10 +298,14 @@ def reports(request):
         if row["idea_id"]:
             item["idea"] = Idea.objects.filter(pk=row["idea_id"]).first()
         else:
-            item["comment"] = Comment.objects.select_related("idea", "author").filter(pk=row["comment_id"]).first()
-        item["reasons"] = list(ContentReport.objects.filter(
-            status=ContentReport.Status.OPEN, idea_id=row["idea_id"], comment_id=row["comment_id"]
-        ).values_list("reason", flat=True)[:5])
+            item["comment"] = (
+                Comment.objects.select_related("idea", "author").filter(pk=row["comment_id"]).first()
+            )
+        item["reasons"] = list(
+            ContentReport.objects.filter(
+                status=ContentReport.Status.OPEN, idea_id=row["idea_id"], comment_id=row["comment_id"]
+            ).values_list("reason", flat=True)[:5]
+        )
         items.append(item)
     return render(request, "moderation/reports.html", {"items": items})
 
@@ -280,5 +314,3 @@ def reports(request):
 @require_GET
 def sla_page(request):
     return render(request, "moderation/sla.html", {"rows": sla.median_first_answer_by_domain()})
-
-

@@ -221,7 +221,9 @@ def transition(
     )
     from moderation import effects
 
-    effects.after_transition(idea=locked, actor=actor, from_state=from_state, to_state=to_state, reason=reason)
+    effects.after_transition(
+        idea=locked, actor=actor, from_state=from_state, to_state=to_state, reason=reason
+    )
     idea.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
 

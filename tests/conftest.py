@@ -31,7 +31,7 @@ def _clean_side_state():
     cache.clear()
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
-    yield
+    return
 
 
 def is_postgres():
@@ -64,11 +64,23 @@ def org(db):
     cast.colin = U(email="colin@example.com", display_name="Colin", entity=cast.dept_b1, manager=cast.eve)
     cast.chloe = U(email="chloe@example.com", display_name="Chloé", entity=cast.dept_b1, manager=cast.eve)
     cast.oscar = U(email="oscar@example.com", display_name="Oscar", entity=cast.dept_b1, manager=cast.eve)
-    cast.xavier = U(email="xavier@example.com", display_name="Xavier", entity=cast.dept_b1, manager=cast.eve,
-                    is_expert=True)
-    cast.camille = U(email="camille@example.com", display_name="Camille", entity=cast.group, manager=cast.eve,
-                     is_community_manager=True)
-    cast.ada = U(email="ada@example.com", display_name="Ada", entity=cast.group, is_staff=True, is_superuser=True)
+    cast.xavier = U(
+        email="xavier@example.com",
+        display_name="Xavier",
+        entity=cast.dept_b1,
+        manager=cast.eve,
+        is_expert=True,
+    )
+    cast.camille = U(
+        email="camille@example.com",
+        display_name="Camille",
+        entity=cast.group,
+        manager=cast.eve,
+        is_community_manager=True,
+    )
+    cast.ada = U(
+        email="ada@example.com", display_name="Ada", entity=cast.group, is_staff=True, is_superuser=True
+    )
     cast.ops = f.DomainFactory(name="Operations", slug="operations", community_manager=cast.camille)
     cast.it = f.DomainFactory(name="IT", slug="it", community_manager=cast.camille)
     f.correspondent(cast.ops, cast.chloe)

@@ -7,10 +7,19 @@ from ideas.selectors import author_label
 register = template.Library()
 
 STATE_STYLE = {
-    IdeaState.DRAFT: "muted", IdeaState.SUBMITTED: "warn", IdeaState.CHANGES_REQUESTED: "warn",
-    IdeaState.PUBLISHED: "", IdeaState.REJECTED: "danger", IdeaState.MERGED: "muted",
-    IdeaState.SHORTLISTED: "ok", IdeaState.IN_ANALYSIS: "ok", IdeaState.PROJECT: "ok", IdeaState.PILOT: "ok",
-    IdeaState.DEPLOYED: "ok", IdeaState.DECLINED: "danger", IdeaState.ARCHIVED: "muted",
+    IdeaState.DRAFT: "muted",
+    IdeaState.SUBMITTED: "warn",
+    IdeaState.CHANGES_REQUESTED: "warn",
+    IdeaState.PUBLISHED: "",
+    IdeaState.REJECTED: "danger",
+    IdeaState.MERGED: "muted",
+    IdeaState.SHORTLISTED: "ok",
+    IdeaState.IN_ANALYSIS: "ok",
+    IdeaState.PROJECT: "ok",
+    IdeaState.PILOT: "ok",
+    IdeaState.DEPLOYED: "ok",
+    IdeaState.DECLINED: "danger",
+    IdeaState.ARCHIVED: "muted",
 }
 
 

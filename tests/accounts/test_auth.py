@@ -32,9 +32,15 @@ def test_signup_with_a_company_address_creates_the_account_and_sends_welcome(
     client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/accounts/signup/", {
-            "email": "new.person@example.com", "password1": "a-long-Passphrase-42",
-            "password2": "a-long-Passphrase-42", "display_name": "New Person"})
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "email": "new.person@example.com",
+                "password1": "a-long-Passphrase-42",
+                "password2": "a-long-Passphrase-42",
+                "display_name": "New Person",
+            },
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     user = User.objects.get(email="new.person@example.com")
     assert user.display_name == "New Person"
@@ -45,9 +51,15 @@ def test_signup_with_a_company_address_creates_the_account_and_sends_welcome(
 @override_settings(COMPANY_EMAIL_DOMAINS=["example.com"])
 def test_signup_with_another_domain_gets_a_clear_error_and_keeps_the_form(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    response = client.post("/accounts/signup/", {
-        "email": "someone@gmail.com", "password1": "a-long-Passphrase-42", "password2": "a-long-Passphrase-42",
-        "display_name": "Some One"})
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "someone@gmail.com",
+            "password1": "a-long-Passphrase-42",
+            "password2": "a-long-Passphrase-42",
+            "display_name": "Some One",
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "reserved for company addresses" in page

@@ -30,14 +30,37 @@ def test_real_worker_runs_the_welcome_task_against_redis(org, tmp_path):
     from config.celery import app
 
     outbox = tmp_path / "mail"
-    env = {**os.environ, "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-           "EMAIL_FILE_PATH": str(outbox), "CELERY_TASK_ALWAYS_EAGER": "0", "DEBUG": "1"}
+    env = {
+        **os.environ,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(outbox),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DEBUG": "1",
+    }
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         env["DATABASE_URL"] = _test_database_url()
     queue = f"test-{os.getpid()}-{time.time_ns()}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", queue, "--loglevel", "INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     try:
         app.conf.task_always_eager = False
@@ -63,4 +86,6 @@ def _test_database_url() -> str:
     db = settings.DATABASES["default"]
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )

@@ -42,12 +42,23 @@ def test_unreachable_postgres_url_gives_503(tmp_path):
 
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup();"
-        "from django.test import Client; r=Client().get('/healthz'); print(r.status_code, r.json()['checks']['database'])"
+        "from django.test import Client; r=Client().get('/healthz');"
+        "print(r.status_code, r.json()['checks']['database'])"
     )
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
-           "DATABASE_CONNECT_TIMEOUT": "1"}
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "DATABASE_CONNECT_TIMEOUT": "1",
+    }
     env.pop("REDIS_URL", None)
-    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.stdout.startswith("503"), result.stdout + result.stderr
     assert "healthz: database is down" in result.stderr

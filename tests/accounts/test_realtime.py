@@ -33,7 +33,8 @@ async def test_authenticated_user_receives_messages_sent_through_the_layer(org):
     communicator, connected, _code = await _connect(org.alice)
     assert connected
     await get_channel_layer().group_send(
-        user_group(org.alice.pk), {"type": "notify", "payload": {"type": "notification", "text": "hi", "unread": 1}}
+        user_group(org.alice.pk),
+        {"type": "notify", "payload": {"type": "notification", "text": "hi", "unread": 1}},
     )
     message = json.loads(await communicator.receive_from(timeout=5))
     assert message == {"type": "notification", "text": "hi", "unread": 1}
@@ -57,7 +58,8 @@ async def test_foreign_origin_is_refused(org):
 async def test_malformed_message_closes_only_that_socket(org):
     bad, connected, _ = await _connect(org.alice)
     good, connected_too, _ = await _connect(org.bob)
-    assert connected and connected_too
+    assert connected
+    assert connected_too
     await bad.send_to(text_data="{not json")
     closed = await bad.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": 4400}

@@ -8,12 +8,25 @@ from accounts.models import DomainCorrespondent, Entity, User
 
 
 def _snapshot():
-    people = list(User.objects.order_by("email").values_list(
-        "email", "display_name", "entity__name", "manager__email", "is_correspondent", "is_executive",
-        "is_community_manager", "is_expert"))
-    entities = list(Entity.objects.order_by("name", "parent__name").values_list("name", "kind", "parent__name"))
-    memberships = sorted(DomainCorrespondent.objects.values_list("domain__slug", "user__email", "entity__name",
-                                                                 "is_backup"), key=str)
+    people = list(
+        User.objects.order_by("email").values_list(
+            "email",
+            "display_name",
+            "entity__name",
+            "manager__email",
+            "is_correspondent",
+            "is_executive",
+            "is_community_manager",
+            "is_expert",
+        )
+    )
+    entities = list(
+        Entity.objects.order_by("name", "parent__name").values_list("name", "kind", "parent__name")
+    )
+    memberships = sorted(
+        DomainCorrespondent.objects.values_list("domain__slug", "user__email", "entity__name", "is_backup"),
+        key=str,
+    )
     return people, entities, memberships
 
 
@@ -51,7 +64,11 @@ def test_manager_tree_has_one_top_and_no_cycle():
             assert pk not in seen, "cycle in the management chain"
             seen.add(pk)
             pk = managers[pk]
-    logins = set(User.objects.filter(email__in=["alice@example.com", "bob@example.com"]).values_list("email", flat=True))
+    logins = set(
+        User.objects.filter(email__in=["alice@example.com", "bob@example.com"]).values_list(
+            "email", flat=True
+        )
+    )
     assert logins == {"alice@example.com", "bob@example.com"}
     assert User.objects.get(email="alice@example.com").manager.email == "bob@example.com"
 

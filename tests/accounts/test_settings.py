@@ -15,8 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_check(**env):
     environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
     environment.update(env)
-    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize(
@@ -39,12 +45,22 @@ def test_bad_environment_stops_startup_naming_the_variable(env, message):
 
 
 def test_production_settings_pass_check_deploy():
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    environment.update(DEBUG="0", SECRET_KEY="k" * 20 + "Qz9!" * 10, ALLOWED_HOSTS="ideas.example.com",
-                       IDEABOX_TESTING="0")
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    environment.update(
+        DEBUG="0", SECRET_KEY="k" * 20 + "Qz9!" * 10, ALLOWED_HOSTS="ideas.example.com", IDEABOX_TESTING="0"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
 

@@ -27,36 +27,54 @@ def api_user(org):
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db
 def test_api_has_no_server_error(case, api_user):
-    case.call_and_validate(headers={"Authorization": f"Token {api_user}"},
-                           checks=[not_a_server_error, response_schema_conformance])
+    case.call_and_validate(
+        headers={"Authorization": f"Token {api_user}"},
+        checks=[not_a_server_error, response_schema_conformance],
+    )
 
 
 def test_every_endpoint_is_in_the_schema(client, org):
     client.force_login(org.colin)
     document = client.get("/api/schema/?format=json").json()
     paths = set(document["paths"])
-    for expected in ["/api/v1/ideas/", "/api/v1/ideas/{id}/", "/api/v1/ideas/{id}/vote/", "/api/v1/ideas/{id}/follow/",
-                     "/api/v1/ideas/{id}/comments/", "/api/v1/ideas/{id}/submit/", "/api/v1/ideas/similar/",
-                     "/api/v1/themes/", "/api/v1/campaigns/", "/api/v1/me/", "/api/v1/auth/token/"]:
+    for expected in [
+        "/api/v1/ideas/",
+        "/api/v1/ideas/{id}/",
+        "/api/v1/ideas/{id}/vote/",
+        "/api/v1/ideas/{id}/follow/",
+        "/api/v1/ideas/{id}/comments/",
+        "/api/v1/ideas/{id}/submit/",
+        "/api/v1/ideas/similar/",
+        "/api/v1/themes/",
+        "/api/v1/campaigns/",
+        "/api/v1/me/",
+        "/api/v1/auth/token/",
+    ]:
         assert expected in paths
 
 
 def test_token_auth_and_vote_through_the_api(client, org):
     idea = published(org.alice, org.theme)
-    token = client.post("/api/v1/auth/token/", {"username": "colin@example.com",
-                                                 "password": f.PASSWORD}).json()["token"]
+    token = client.post(
+        "/api/v1/auth/token/", {"username": "colin@example.com", "password": f.PASSWORD}
+    ).json()["token"]
     headers = {"HTTP_AUTHORIZATION": f"Token {token}"}
     response = client.put(f"/api/v1/ideas/{idea.pk}/vote/", **headers)
     assert response.status_code == 200
-    assert response.json()["votes"] == 1 and response.json()["voted"] is True
+    assert response.json()["votes"] == 1
+    assert response.json()["voted"] is True
     response = client.delete(f"/api/v1/ideas/{idea.pk}/vote/", **headers)
     assert response.json()["votes"] == 0
-    response = client.post("/api/v1/ideas/", {"title": "Shared bikes", "body": "Bikes between sites",
-                                              "theme": org.theme.pk, "submit": True},
-                           content_type="application/json", **headers)
+    response = client.post(
+        "/api/v1/ideas/",
+        {"title": "Shared bikes", "body": "Bikes between sites", "theme": org.theme.pk, "submit": True},
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == 201, response.content
     assert response.json()["state"] == "submitted"
-    response = client.post("/api/v1/ideas/", {"title": "", "body": "x", "theme": 999},
-                           content_type="application/json", **headers)
+    response = client.post(
+        "/api/v1/ideas/", {"title": "", "body": "x", "theme": 999}, content_type="application/json", **headers
+    )
     assert response.status_code == 400
     assert set(response.json()) >= {"title", "theme"}

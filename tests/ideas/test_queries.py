@@ -15,8 +15,13 @@ DETAIL_BUDGET = 20
 def _ideas(org, n):
     for i in range(n):
         author = f.UserFactory(entity=org.dept_b1)
-        idea = services.idea_save_draft(author=author, title=f"Idea number {i}", body="A body long enough",
-                                        theme=org.theme, tags=services.tags_from_text("lean, energy"))
+        idea = services.idea_save_draft(
+            author=author,
+            title=f"Idea number {i}",
+            body="A body long enough",
+            theme=org.theme,
+            tags=services.tags_from_text("lean, energy"),
+        )
         services.idea_submit(idea=idea, actor=author)
         idea.refresh_from_db()
         transition(idea=idea, actor=idea.assignee, to_state=IdeaState.PUBLISHED)

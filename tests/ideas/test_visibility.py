@@ -51,10 +51,18 @@ def test_the_author_and_the_assigned_correspondent_see_it(org, hidden):
     assert as_user(org.chloe).get(f"/ideas/{hidden['draft'].pk}/").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/ideas/?q=printers", "/ideas/?state=submitted", "/ideas/?state=draft",
-                                  "/api/v1/ideas/?q=printers", "/api/v1/ideas/?state=draft",
-                                  "/ideas/similar/?title=printers proposal",
-                                  "/api/v1/ideas/similar/?title=printers proposal"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ideas/?q=printers",
+        "/ideas/?state=submitted",
+        "/ideas/?state=draft",
+        "/api/v1/ideas/?q=printers",
+        "/api/v1/ideas/?state=draft",
+        "/ideas/similar/?title=printers proposal",
+        "/api/v1/ideas/similar/?title=printers proposal",
+    ],
+)
 def test_lists_search_and_suggestions_do_not_leak(org, hidden, path):
     body = as_user(org.colin).get(path).content.decode()
     assert "Secret draft" not in body
@@ -74,8 +82,11 @@ def test_votes_comments_and_follows_on_hidden_ideas_are_404(org, hidden):
 def test_only_the_author_edits_a_draft(org, hidden):
     assert as_user(org.alice).get(f"/ideas/{hidden['draft'].pk}/edit/").status_code == 200
     assert as_user(org.cora).get(f"/ideas/{hidden['draft'].pk}/edit/").status_code == 404
-    response = as_user(org.colin).put(f"/api/v1/ideas/{hidden['draft'].pk}/", data=json.dumps(
-        {"title": "Taken over", "body": "Not mine at all", "theme": org.theme.pk}), content_type="application/json")
+    response = as_user(org.colin).put(
+        f"/api/v1/ideas/{hidden['draft'].pk}/",
+        data=json.dumps({"title": "Taken over", "body": "Not mine at all", "theme": org.theme.pk}),
+        content_type="application/json",
+    )
     assert response.status_code == 404
 
 

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Creates a fictional group (entities, managers, domains, roles) and a year of simulated activity."
 
     def add_arguments(self, parser):
-        parser.add_argument("--employees", type=int, default=4573, help="Headcount (default 4,573, the model).")
+        parser.add_argument(
+            "--employees", type=int, default=4573, help="Headcount (default 4,573, the model)."
+        )
         parser.add_argument("--seed", type=int, default=1, help="Random seed: same seed, same organisation.")
         parser.add_argument("--no-activity", action="store_true", help="Only the organisation, no ideas.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if people already exist.")
@@ -37,27 +39,48 @@ class Command(BaseCommand):
             from gamification.rebuild import rebuild_points_and_badges
 
             targets = Targets.for_headcount(employees)
-            bar = tqdm(total=targets.ideas * 25, unit="rows", disable=quiet, desc="activity", file=self.stderr)
+            bar = tqdm(
+                total=targets.ideas * 25, unit="rows", disable=quiet, desc="activity", file=self.stderr
+            )
             Simulation(org=org, seed=seed, progress=bar.update).run()
             bar.close()
             from ideas.trending import trending_recompute
 
             trending_recompute()
             rebuild_points_and_badges()
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo organisation ready: {employees} employees in {time.monotonic() - started:.1f} s."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo organisation ready: {employees} employees in {time.monotonic() - started:.1f} s."
+            )
+        )
         self._print_logins(org.logins)
 
     def _existing_logins(self):
-        roles = ["admin", "executive", "community_manager", "manager", "employee", "colleague", "correspondent",
-                 "expert"]
+        roles = [
+            "admin",
+            "executive",
+            "community_manager",
+            "manager",
+            "employee",
+            "colleague",
+            "correspondent",
+            "expert",
+        ]
         emails = ["admin", "eve", "camille", "bob", "alice", "colin", "chloe", "xavier"]
-        found = set(User.objects.filter(email__in=[f"{e}@example.com" for e in emails]).values_list("email", flat=True))
-        return {role: f"{e}@example.com" for role, e in zip(roles, emails, strict=True) if f"{e}@example.com" in found}
+        found = set(
+            User.objects.filter(email__in=[f"{e}@example.com" for e in emails]).values_list(
+                "email", flat=True
+            )
+        )
+        return {
+            role: f"{e}@example.com"
+            for role, e in zip(roles, emails, strict=True)
+            if f"{e}@example.com" in found
+        }
 
     def _print_logins(self, logins):
         if not logins:
             return
-        self.stdout.write("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for role, email in logins.items():
             self.stdout.write(f"  {role.replace('_', ' '):<18} {email}")
