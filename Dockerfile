@@ -42,7 +42,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings
 
 RUN groupadd --system --gid 10001 ideabox \
-    && useradd --system --uid 10001 --gid ideabox --home-dir /app --no-create-home \
+    && useradd --system --uid 10001 --gid ideabox --create-home --home-dir /home/ideabox \
        --shell /usr/sbin/nologin ideabox
 
 COPY --from=builder /opt/venv /opt/venv

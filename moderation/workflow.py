@@ -184,7 +184,7 @@ def transition(
     Locks the row (``select_for_update``; a no-op on SQLite, where writes are serialised anyway)
     and refuses with ``IdeaMoved`` when ``expected_version`` no longer matches.
     """
-    locked = Idea.objects.select_for_update().select_related("domain").get(pk=idea.pk)
+    locked = Idea.objects.select_for_update(of=("self",)).select_related("domain").get(pk=idea.pk)
     if expected_version is not None and locked.version != expected_version:
         raise IdeaMoved(_("This idea has moved since you opened it: reload the page to see its new state."))
     reason = (reason or "").strip()

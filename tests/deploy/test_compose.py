@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -103,13 +103,14 @@ def dockerfile_stages() -> list[list[str]]:
 def test_compose_services():
     config = compose()
     services = config["services"]
-    assert SERVICES <= set(services), f"missing services: {sorted(SERVICES - set(services))}"
+    assert set(services) >= SERVICES, f"missing services: {sorted(SERVICES - set(services))}"
 
     db = services["db"]
     assert db["image"] == "postgres:16"
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     named = {volume.split(":")[0] for volume in db["volumes"]}
-    assert "pgdata" in named and "pgdata" in config["volumes"], "the database needs the named volume pgdata"
+    assert "pgdata" in named, "the database needs the named volume pgdata"
+    assert "pgdata" in config["volumes"]
 
     redis = services["redis"]
     assert redis["image"].startswith("redis:7")
@@ -147,12 +148,13 @@ def test_compose_services():
 def test_nginx_routes_websockets_to_daphne_and_the_rest_to_gunicorn():
     conf = NGINX_CONF.read_text()
     ws_block = conf.split("location /ws/", 1)[1].split("location /", 1)[0]
-    assert "ws:8001" in conf and "web:8000" in conf
+    assert "ws:8001" in conf
+    assert "web:8000" in conf
     assert "proxy_set_header Upgrade $http_upgrade" in ws_block
     assert "proxy_set_header Connection $connection_upgrade" in ws_block
     for location in conf.split("location ")[1:]:
         for header in ("X-Forwarded-Proto", "X-Forwarded-For", "X-Request-ID", "Host"):
-            assert f"proxy_set_header {header} " in location, f"{header} is not passed in location {location[:20]!r}"
+            assert f"proxy_set_header {header} " in location, f"{header} not passed in {location[:20]!r}"
 
 
 def test_compose_config_is_valid_in_a_fresh_clone(tmp_path):
@@ -207,7 +209,8 @@ def test_env_example_lists_every_variable():
     assert not missing, f"read by config/settings.py but missing from .env.example: {sorted(missing)}"
 
     used_by_compose = {name for name, _ in INTERPOLATION.findall(COMPOSE_FILE.read_text())}
-    assert {"POSTGRES_PASSWORD", "WEB_WORKERS", "WEB_THREADS", "WORKER_CONCURRENCY", "HTTP_PORT"} <= used_by_compose
+    compose_only = {"POSTGRES_PASSWORD", "WEB_WORKERS", "WEB_THREADS", "WORKER_CONCURRENCY", "HTTP_PORT"}
+    assert used_by_compose >= compose_only
     missing = used_by_compose - documented
     assert not missing, f"used by docker-compose.yml but missing from .env.example: {sorted(missing)}"
 
@@ -215,7 +218,7 @@ def test_env_example_lists_every_variable():
     lines = ENV_EXAMPLE.read_text().splitlines()
     for index, line in enumerate(lines):
         if re.match(r"^[A-Z][A-Z0-9_]*=", line):
-            assert index and lines[index - 1].startswith("#"), f".env.example: {line!r} has no comment"
+            assert lines[index - 1].startswith("#"), f".env.example: {line!r} has no comment"
 
 
 def test_containers_receive_every_setting():
@@ -250,7 +253,8 @@ def _postgres_database_url() -> str | None:
     connection = None
     for maintenance_db in ("postgres", server.path.lstrip("/") or "postgres"):
         try:
-            connection = psycopg2.connect(urlunparse(server._replace(path=f"/{maintenance_db}")), connect_timeout=3)
+            address = urlunparse(server._replace(path=f"/{maintenance_db}"))
+            connection = psycopg2.connect(address, connect_timeout=3)
             break
         except psycopg2.OperationalError:
             continue
@@ -326,19 +330,15 @@ def native(tmp_path_factory):
 def _stop(process: subprocess.Popen) -> None:
     """SIGTERM to the process group (gunicorn workers, Celery children), SIGKILL if it lingers."""
     if process.poll() is None:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=STOP_TIMEOUT)
-    try:  # children that outlived their parent
+    with suppress(ProcessLookupError, PermissionError):  # children that outlived their parent
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @contextmanager
@@ -391,7 +391,8 @@ def migrated(native):
     env = native["env_for"]("migrate")
     try:
         return subprocess.run(
-            service_command("migrate"), cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False
+            service_command("migrate"), cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"migrate did not finish within 180 s:\n{exc.stdout}\n{exc.stderr}")
