@@ -233,6 +233,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_ENABLED = get_bool("AXES_ENABLED", True)
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+# Behind N reverse proxies (nginx, the company load balancer), the client is read from X-Forwarded-For.
+PROXY_COUNT = get_int("PROXY_COUNT", 0, minimum=0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",)
+)
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -320,7 +326,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = get_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = get_bool("CSRF_COOKIE_SECURE", True)
     SECURE_SSL_REDIRECT = get_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz/"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
     SECURE_HSTS_SECONDS = get_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

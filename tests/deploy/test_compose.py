@@ -171,7 +171,12 @@ def test_compose_config_is_valid_in_a_fresh_clone(tmp_path):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
     result = subprocess.run(
         [binary, "-f", "docker-compose.yml", "config", "-q"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, f"docker-compose config -q failed:\n{result.stdout}\n{result.stderr}"
 
@@ -391,7 +396,12 @@ def migrated(native):
     env = native["env_for"]("migrate")
     try:
         return subprocess.run(
-            service_command("migrate"), cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
+            service_command("migrate"),
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:

@@ -3,6 +3,8 @@ and finds no server error and no response that breaks the schema."""
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -17,10 +19,15 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 @pytest.fixture
 def api_user(org):
+    # Like Django's test client: keep the test's transaction open across the WSGI requests.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     published(org.alice, org.theme, title="Cheaper printing for all")
     published(org.cora, org.it_theme, title="Automate onboarding")
     f.CampaignFactory()
-    return Token.objects.create(user=org.colin).key
+    yield Token.objects.create(user=org.colin).key
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

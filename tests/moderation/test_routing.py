@@ -74,8 +74,9 @@ def test_load_is_balanced_after_1000_submissions(org):
     authors = [f.UserFactory(entity=org.dept_b1) for _ in range(10)]
     for i in range(1000):
         author = authors[i % 10]
-        idea = Idea.objects.create(title=f"Idea {i}", body="body", author=author, domain=org.it,
-                                   state=IdeaState.SUBMITTED)
+        idea = Idea.objects.create(
+            title=f"Idea {i}", body="body", author=author, domain=org.it, state=IdeaState.SUBMITTED
+        )
         routing.route(idea=idea)
     counts = routing.open_assignment_counts(domain_id=org.it.pk)
     eligible = Counter({pk: n for pk, n in counts.items() if pk in {p.pk for p in people} | {org.oscar.pk}})
@@ -93,8 +94,9 @@ def test_entity_scoped_correspondent_first(org):
 def test_reassignment_respects_eligibility(client, org):
     idea = submitted(org.alice, org.theme)
     client.force_login(org.chloe)
-    response = client.post(f"/moderation/ideas/{idea.pk}/reassign/", {"email": "bob@example.com"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        f"/moderation/ideas/{idea.pk}/reassign/", {"email": "bob@example.com"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     idea.refresh_from_db()
     assert idea.assignee == org.chloe
     assert response.status_code == 302

@@ -45,7 +45,12 @@ def test_reminder_and_escalation_fire_once_each_on_the_right_working_day(org):
     assert idea.assignee == org.oscar  # the backup
     kinds = Notification.objects.filter(kind="sla_reminder").values_list("recipient__email", "event_key")
     recipients = sorted(email for email, _key in kinds)
-    assert recipients == ["camille@example.com", "chloe@example.com", "chloe@example.com", "oscar@example.com"]
+    assert recipients == [
+        "camille@example.com",
+        "chloe@example.com",
+        "chloe@example.com",
+        "oscar@example.com",
+    ]
 
 
 def test_merge_moves_votes_without_double_counting_and_undo_restores(org):
@@ -56,22 +61,29 @@ def test_merge_moves_votes_without_double_counting_and_undo_restores(org):
         services.vote_cast(idea=source, voter=voter)
     services.vote_cast(idea=target, voter=voters[0])  # voted for both
     before = {
-        "source": (Idea.objects.get(pk=source.pk).state, set(Vote.objects.filter(idea=source).values_list(
-            "voter_id", flat=True)), set(Follow.objects.filter(idea=source).values_list("user_id", flat=True))),
-        "target": (set(Vote.objects.filter(idea=target).values_list("voter_id", flat=True)),
-                   set(Follow.objects.filter(idea=target).values_list("user_id", flat=True))),
+        "source": (
+            Idea.objects.get(pk=source.pk).state,
+            set(Vote.objects.filter(idea=source).values_list("voter_id", flat=True)),
+            set(Follow.objects.filter(idea=source).values_list("user_id", flat=True)),
+        ),
+        "target": (
+            set(Vote.objects.filter(idea=target).values_list("voter_id", flat=True)),
+            set(Follow.objects.filter(idea=target).values_list("user_id", flat=True)),
+        ),
     }
     record = moderation.idea_merge(source=source, target=target, actor=org.chloe)
     target.refresh_from_db()
     source.refresh_from_db()
-    assert source.state == S.MERGED and source.merged_into == target
+    assert source.state == S.MERGED
+    assert source.merged_into == target
     assert target.vote_count == 3  # 1 existing + 2 new; voter 0 not counted twice
     assert len(record.moved_voter_ids) == 2
     assert Notification.objects.filter(event_key=f"merge:{record.pk}").count() >= 3
     moderation.merge_undo(record=MergeRecord.objects.get(pk=record.pk), actor=org.chloe)
     source.refresh_from_db()
     target.refresh_from_db()
-    assert source.state == before["source"][0] and source.merged_into is None
+    assert source.state == before["source"][0]
+    assert source.merged_into is None
     assert set(Vote.objects.filter(idea=source).values_list("voter_id", flat=True)) == before["source"][1]
     assert set(Vote.objects.filter(idea=target).values_list("voter_id", flat=True)) == before["target"][0]
     assert set(Follow.objects.filter(idea=target).values_list("user_id", flat=True)) == before["target"][1]
@@ -98,16 +110,23 @@ def test_two_correspondents_deciding_at_once_one_wins(org):
     def decide(actor, to_state, reason):
         try:
             barrier.wait()
-            transition(idea=Idea.objects.get(pk=idea.pk), actor=actor, to_state=to_state, reason=reason,
-                       expected_version=idea.version)
+            transition(
+                idea=Idea.objects.get(pk=idea.pk),
+                actor=actor,
+                to_state=to_state,
+                reason=reason,
+                expected_version=idea.version,
+            )
             outcomes.append("ok")
         except Exception as exc:  # the loser's refusal, collected
             outcomes.append(type(exc).__name__)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=decide, args=(org.chloe, S.PUBLISHED, "")),
-               threading.Thread(target=decide, args=(org.oscar, S.REJECTED, "Not now"))]
+    threads = [
+        threading.Thread(target=decide, args=(org.chloe, S.PUBLISHED, "")),
+        threading.Thread(target=decide, args=(org.oscar, S.REJECTED, "Not now")),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

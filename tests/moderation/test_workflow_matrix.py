@@ -78,8 +78,9 @@ def test_decision_endpoint_matrix(org, from_state, to_state):
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(getattr(org, name))
         before = Transition.objects.filter(idea=idea).count()
-        response = client.post(f"/moderation/ideas/{idea.pk}/decide/",
-                               {"to_state": to_state, "reason": "Because of the figures"})
+        response = client.post(
+            f"/moderation/ideas/{idea.pk}/decide/", {"to_state": to_state, "reason": "Because of the figures"}
+        )
         idea.refresh_from_db()
         if role in allowed_roles:
             assert idea.state == to_state, f"{role}: {from_state} -> {to_state}"
@@ -91,9 +92,11 @@ def test_decision_endpoint_matrix(org, from_state, to_state):
 
 
 def test_reason_is_required_where_the_design_says(org):
-    for from_state, to_state, actor in [(S.SUBMITTED, S.REJECTED, org.chloe),
-                                        (S.SUBMITTED, S.CHANGES_REQUESTED, org.chloe),
-                                        (S.IN_ANALYSIS, S.DECLINED, org.eve)]:
+    for from_state, to_state, actor in [
+        (S.SUBMITTED, S.REJECTED, org.chloe),
+        (S.SUBMITTED, S.CHANGES_REQUESTED, org.chloe),
+        (S.IN_ANALYSIS, S.DECLINED, org.eve),
+    ]:
         idea = _idea_in(org, from_state)
         with pytest.raises(ValidationError, match="reason"):
             workflow.transition(idea=idea, actor=actor, to_state=to_state, reason="   ")
