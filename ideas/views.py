@@ -264,12 +264,19 @@ def comment_create(request, pk):
             return render(
                 request, "ideas/_comment_form.html", {"idea": idea, "comment_form": form}, status=422
             )
-        response = render(
+        comment.shown, comment.reply_list = True, []
+        idea.refresh_from_db(fields=["comment_count"])
+        return render(
             request,
             "ideas/_comment_posted.html",
-            {"idea": idea, "comment": comment, "comment_form": CommentForm(), "is_author": False},
+            {
+                "idea": idea,
+                "comment": comment,
+                "comment_form": CommentForm(),
+                "is_author": False,
+                "idea_open": True,
+            },
         )
-        return response
     if comment is None:
         messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
         return redirect(idea)
