@@ -1,8 +1,6 @@
 """The employee's path on a phone: submit with an image and similar-idea suggestions; a colleague
 comments with an @mention and votes, and the counts change without a reload."""
 
-import io
-
 import pytest
 from PIL import Image
 

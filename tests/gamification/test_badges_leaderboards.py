@@ -1,0 +1,109 @@
+"""Badges are idempotent and race-free; leaderboards agree with the ledger and respect opt-out."""
+
+import logging
+import threading
+
+import pytest
+from badgify.models import Award
+from django.db import close_old_connections, connection
+from hypothesis import given
+from hypothesis import strategies as st
+
+from accounts.models import Notification, User
+from gamification.badges import badges_award
+from gamification.badgify_recipes import FirstIdea
+from gamification.models import PointEntry
+from gamification.selectors import leaderboard
+from gamification.services import award
+from ideas import services
+from tests import factories as f
+from tests.conftest import needs_postgres
+from tests.helpers import published
+
+
+def test_badges_are_awarded_once_and_recompute_awards_nothing_new(org, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # badges are computed by a task after commit
+        idea = published(org.alice, org.theme)
+        for _ in range(2):
+            for person in [f.UserFactory(entity=e) for e in (org.dept_a2, org.dept_b1, org.sub_b)]:
+                services.vote_cast(idea=idea, voter=person)
+    slugs = set(Award.objects.filter(user=org.alice).values_list("badge__slug", flat=True))
+    assert {"first-idea", "prolific-author-1", "bridge-builder"} <= slugs
+    assert badges_award() == {}  # a second run awards nothing new
+    assert Award.objects.filter(user=org.alice, badge__slug="first-idea").count() == 1
+    assert (
+        Notification.objects.filter(recipient=org.alice, kind="badge", event_key="badge:first-idea").count()
+        == 1
+    )
+
+
+def test_a_failing_recipe_is_logged_and_the_others_go_on(org, monkeypatch, caplog):
+    published(org.alice, org.theme)
+    Award.objects.all().delete()
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(FirstIdea, "candidates", broken)
+    with caplog.at_level(logging.ERROR):
+        awarded = badges_award()
+    assert "first-idea" not in awarded
+    assert "prolific-author-1" in awarded
+    assert "badge recipe first-idea failed" in caplog.text
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_awards_write_one_row(org):
+    barrier = threading.Barrier(50)
+
+    def give():
+        try:
+            barrier.wait()
+            award(user_id=org.alice.pk, rule="idea_published", object_key="idea:424242")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=give) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    close_old_connections()
+    assert PointEntry.objects.filter(user=org.alice, object_key="idea:424242").count() == 1
+
+
+@pytest.mark.django_db
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(1, 40)), min_size=1, max_size=25),
+    st.sets(st.integers(0, 5), max_size=2),
+)
+def test_leaderboard_agrees_with_a_plain_recomputation(entries, hidden):
+    PointEntry.objects.all().delete()
+    User.objects.all().delete()
+    people = [f.UserFactory(hide_from_leaderboards=i in hidden) for i in range(6)]
+    for n, (who, points) in enumerate(entries):
+        PointEntry.objects.create(user=people[who], rule="comment", object_key=f"k{n}", points=points)
+    expected: dict[int, int] = {}
+    for who, points in entries:
+        if who not in hidden:
+            expected[people[who].pk] = expected.get(people[who].pk, 0) + points
+    ranked = sorted(expected.items(), key=lambda item: (-item[1], item[0]))
+    rows = leaderboard(period="all")
+    assert [(row["user"].pk, row["points"]) for row in rows] == ranked
+    assert [row["rank"] for row in rows] == list(range(1, len(rows) + 1))
+
+
+@pytest.mark.parametrize("people", [3, 40])
+def test_leaderboard_page_queries_are_constant(client, org, django_assert_max_num_queries, people):
+    for i in range(people):
+        person = f.UserFactory(entity=org.dept_b1)
+        PointEntry.objects.create(user=person, rule="comment", object_key=f"x{i}", points=i + 1)
+    org.colin.hide_from_leaderboards = True
+    org.colin.save()
+    PointEntry.objects.create(user=org.colin, rule="comment", object_key="colin", points=999)
+    client.force_login(org.colin)
+    with django_assert_max_num_queries(8):
+        response = client.get("/points/leaderboard/?period=month")
+    assert response.status_code == 200
+    assert "Colin" not in response.content.decode().split("<tbody>")[1]

@@ -1,0 +1,67 @@
+"""Search and similar ideas: PostgreSQL full-text (French and English) and trigram; SQLite fallback."""
+
+import pytest
+from django.db import connection
+
+from ideas import services
+from ideas.selectors import IdeaFilters, idea_list, similar_ideas
+from tests.conftest import needs_postgres
+from tests.helpers import published
+
+
+@pytest.fixture
+def ideas(org):
+    return {
+        "printers": published(
+            org.alice,
+            org.theme,
+            title="Imprimer en recto-verso par défaut",
+            body="Les imprimantes consomment trop de papier.",
+        ),
+        "bikes": published(
+            org.cora,
+            org.theme,
+            title="Shared electric bikes between sites",
+            body="Colleagues drive between the two sites every day.",
+        ),
+        "canteen": published(
+            org.cora,
+            org.theme,
+            title="Later opening hours for the canteen",
+            body="Teams in late shifts miss lunch.",
+        ),
+    }
+
+
+def titles(queryset):
+    return {idea.title for idea in queryset}
+
+
+def test_search_finds_words_in_titles_bodies_and_comments(org, ideas):
+    services.comment_create(idea=ideas["canteen"], author=org.colin, body="Vegetarian menus would help too.")
+    assert titles(idea_list(user=org.colin, filters=IdeaFilters(q="bikes"))) == {ideas["bikes"].title}
+    assert titles(idea_list(user=org.colin, filters=IdeaFilters(q="papier"))) == {ideas["printers"].title}
+    assert titles(idea_list(user=org.colin, filters=IdeaFilters(q="vegetarian"))) == {ideas["canteen"].title}
+    assert titles(idea_list(user=org.colin, filters=IdeaFilters(q="nothing-like-this"))) == set()
+
+
+def test_similar_ideas_while_typing(org, ideas):
+    found = similar_ideas(user=org.colin, title="Electric bikes for colleagues")
+    assert found[0].title == ideas["bikes"].title
+    assert len(found) <= 5
+    assert similar_ideas(user=org.colin, title="ab") == []
+
+
+@needs_postgres
+def test_postgres_stems_french_and_english(org, ideas):
+    assert connection.vendor == "postgresql"
+    # "imprimante" (singular) finds "imprimantes" through the French stemmer; "drives" -> "drive".
+    assert ideas["printers"].title in titles(idea_list(user=org.colin, filters=IdeaFilters(q="imprimante")))
+    assert ideas["bikes"].title in titles(idea_list(user=org.colin, filters=IdeaFilters(q="driving")))
+
+
+@needs_postgres
+def test_postgres_trigram_tolerates_typos(org, ideas):
+    found = similar_ideas(user=org.colin, title="Shared electrik bykes between sites")
+    assert found
+    assert found[0].title == ideas["bikes"].title
