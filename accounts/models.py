@@ -324,3 +324,34 @@ class PersonalDataAudit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} of {self.subject_id} by {self.actor_id}"
+
+
+class EmailOutbox(models.Model):
+    """E-mails waiting to be sent, written in the same transaction as the event that caused them.
+
+    The idempotency key makes the same e-mail impossible to queue twice; a Celery task sends it under
+    a row lock and marks it sent, and a beat job drains what a lost broker or a killed worker left."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=30)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    unsubscribe_url = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} ({self.status})"

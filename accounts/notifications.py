@@ -60,6 +60,9 @@ def notify(
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     created = [(row.recipient_id, row.text) for row in rows]
     if created:
+        from accounts.email import enqueue, queue_immediate
+
+        enqueue(queue_immediate(rows))
         transaction.on_commit(lambda: push_unread(created))
     return len(created)
 

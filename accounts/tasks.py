@@ -23,3 +23,28 @@ def send_welcome_email(self, user_id: int) -> bool:
     except OSError as exc:
         raise self.retry(exc=exc) from exc
     return True
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8, retry_backoff=True, retry_backoff_max=600, retry_jitter=True)
+def send_outbox_email(self, outbox_id: int) -> bool:
+    """Sends one outbox e-mail (idempotent: a second run sends nothing)."""
+    from accounts.email import deliver
+
+    try:
+        return deliver(outbox_id)
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(acks_late=True)
+def drain_outbox() -> int:
+    from accounts.email import drain
+
+    return drain()
+
+
+@shared_task(acks_late=True)
+def send_digests(frequency_name: str) -> int:
+    from accounts.email import send_digests as run
+
+    return run(frequency_name=frequency_name)

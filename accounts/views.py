@@ -7,8 +7,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.email import frequency, preferences_for, read_unsubscribe_token
+from accounts.email import unsubscribe as email_unsubscribe
 from accounts.forms import ProfileForm
-from accounts.models import Notification, User
+from accounts.models import Notification, NotificationPreference, User
 
 
 @login_required
@@ -59,3 +63,38 @@ def person(request, pk):
     else:
         context["ideas"] = person_public_ideas(person=person, viewer=request.user)
     return render(request, "accounts/person.html", context)
+
+
+@csrf_exempt  # mail clients POST the one-click unsubscribe (RFC 8058) without a session or token
+def unsubscribe(request, token):
+    """One-click unsubscribe: the signed token names the person and the category; no login."""
+    decoded = read_unsubscribe_token(token)
+    if decoded is None:
+        return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=400)
+    user_id, kind = decoded
+    person = User.objects.filter(pk=user_id).first()
+    if person is None:
+        return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=400)
+    label = _("all e-mails") if kind == "all" else Notification.Kind(kind).label if kind in Notification.Kind.values \
+        else kind
+    if request.method == "POST":
+        changed = email_unsubscribe(user_id=user_id, kind=kind)
+        return render(request, "accounts/unsubscribe.html", {"done": True, "changed": changed, "label": label})
+    return render(request, "accounts/unsubscribe.html", {"label": label, "person": person})
+
+
+@login_required
+def notification_settings(request):
+    kinds = [(kind, label) for kind, label in Notification.Kind.choices if kind != "welcome"]
+    prefs = preferences_for([request.user.pk])
+    if request.method == "POST":
+        for kind, _label in kinds:
+            value = request.POST.get(kind)
+            if value in NotificationPreference.Frequency.values:
+                NotificationPreference.objects.update_or_create(user=request.user, kind=kind,
+                                                                defaults={"email": value})
+        messages.success(request, _("Your e-mail preferences are saved."))
+        return redirect("accounts:notification_settings")
+    rows = [{"kind": kind, "label": label, "value": frequency(prefs, request.user.pk, kind)} for kind, label in kinds]
+    return render(request, "accounts/notification_settings.html", {
+        "rows": rows, "choices": NotificationPreference.Frequency.choices})

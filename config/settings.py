@@ -7,6 +7,7 @@ in-memory channel layer and eager Celery. With DEBUG off, secrets have no defaul
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -165,7 +166,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": get_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# Publishing must not hang a request when the broker is down: the outbox keeps what could not leave.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE = {
@@ -173,6 +181,13 @@ CELERY_BEAT_SCHEDULE = {
     "archive-inactive": {"task": "moderation.tasks.archive_inactive", "schedule": 24 * 3600},
     "badges-nightly": {"task": "gamification.tasks.badges_nightly", "schedule": 24 * 3600},
     "trending": {"task": "ideas.tasks.trending_recompute", "schedule": 10 * 60},
+    "drain-outbox": {"task": "accounts.tasks.drain_outbox", "schedule": 60},
+    "daily-digest": {"task": "accounts.tasks.send_digests", "schedule": crontab(hour=7, minute=0), "args": ["daily"]},
+    "weekly-digest": {
+        "task": "accounts.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=30, day_of_week="monday"),
+        "args": ["weekly"],
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------
