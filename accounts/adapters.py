@@ -12,6 +12,8 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from config.tasks import delay_or_run
+
 
 def email_domain_allowed(email: str) -> bool:
     domain = email.rsplit("@", 1)[-1].lower() if "@" in email else ""
@@ -49,7 +51,7 @@ class AccountAdapter(DefaultAccountAdapter):
             from accounts.tasks import send_welcome_email
 
             user_id = user.pk
-            transaction.on_commit(lambda: send_welcome_email.delay(user_id))
+            transaction.on_commit(lambda: delay_or_run(send_welcome_email, user_id))
         return user
 
 

@@ -42,9 +42,9 @@ DEFAULT_FREQUENCY = {
 def preferences_for(user_ids) -> dict[tuple[int, str], str]:
     return {
         (user_id, kind): email
-        for user_id, kind, email in NotificationPreference.objects.filter(user_id__in=list(user_ids)).values_list(
-            "user_id", "kind", "email"
-        )
+        for user_id, kind, email in NotificationPreference.objects.filter(
+            user_id__in=list(user_ids)
+        ).values_list("user_id", "kind", "email")
     }
 
 
@@ -57,8 +57,9 @@ def unsubscribe_token(*, user_id: int, kind: str) -> str:
 
 
 def unsubscribe_url(*, user_id: int, kind: str) -> str:
-    return settings.SITE_URL + reverse("accounts:unsubscribe", kwargs={"token": unsubscribe_token(
-        user_id=user_id, kind=kind)})
+    return settings.SITE_URL + reverse(
+        "accounts:unsubscribe", kwargs={"token": unsubscribe_token(user_id=user_id, kind=kind)}
+    )
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
@@ -110,14 +111,24 @@ def queue_immediate(notifications: list[Notification]) -> list[int]:
         if person is None or not person.is_active or not person.is_claimed:
             continue
         link = unsubscribe_url(user_id=person.pk, kind=notification.kind)
-        context = {"user": person, "notification": notification, "site_url": settings.SITE_URL,
-                   "unsubscribe_url": link, "kind_label": Notification.Kind(notification.kind).label}
+        context = {
+            "user": person,
+            "notification": notification,
+            "site_url": settings.SITE_URL,
+            "unsubscribe_url": link,
+            "kind_label": Notification.Kind(notification.kind).label,
+        }
         subject, text, html = _render("notification", context, person.language)
         try:
             with transaction.atomic():
                 row = EmailOutbox.objects.create(
-                    recipient=person, idempotency_key=f"n:{notification.recipient_id}:{notification.event_key}"[:200],
-                    kind=notification.kind, subject=subject, body_text=text, body_html=html, unsubscribe_url=link,
+                    recipient=person,
+                    idempotency_key=f"n:{notification.recipient_id}:{notification.event_key}"[:200],
+                    kind=notification.kind,
+                    subject=subject,
+                    body_text=text,
+                    body_html=html,
+                    unsubscribe_url=link,
                 )
         except IntegrityError:
             continue
@@ -158,7 +169,9 @@ def deliver(outbox_id: int) -> bool:
         if row is None:
             return False
         message = EmailMultiAlternatives(
-            subject=row.subject, body=row.body_text, to=[row.recipient.email],
+            subject=row.subject,
+            body=row.body_text,
+            to=[row.recipient.email],
             headers={
                 "List-Unsubscribe": f"<{row.unsubscribe_url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -183,9 +196,11 @@ def drain(*, older_than_seconds: int = 60, limit: int = 500) -> int:
     """Sends what is still pending (broker was down, worker died). Returns how many were sent."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     sent = 0
-    for outbox_id in EmailOutbox.objects.filter(
-        status=EmailOutbox.Status.PENDING, created_at__lte=cutoff, attempts__lt=10
-    ).order_by("created_at").values_list("pk", flat=True)[:limit]:
+    for outbox_id in (
+        EmailOutbox.objects.filter(status=EmailOutbox.Status.PENDING, created_at__lte=cutoff, attempts__lt=10)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    ):
         try:
             sent += int(deliver(outbox_id))
         except OSError:
@@ -214,15 +229,27 @@ def send_digests(*, frequency_name: str, now=None) -> int:
         for item in items:
             groups.setdefault(item.idea_id, []).append(item)
         link = unsubscribe_url(user_id=person_id, kind="all")
-        context = {"user": person, "groups": list(groups.values()), "count": len(items), "site_url": settings.SITE_URL,
-                   "unsubscribe_url": link, "frequency": frequency_name}
+        context = {
+            "user": person,
+            "groups": list(groups.values()),
+            "count": len(items),
+            "site_url": settings.SITE_URL,
+            "unsubscribe_url": link,
+            "frequency": frequency_name,
+        }
         subject, text, html = _render("digest", context, person.language)
         key = f"digest:{frequency_name}:{person_id}:{timezone.localdate(now).isoformat()}"
         with transaction.atomic():
             row, created = EmailOutbox.objects.get_or_create(
                 idempotency_key=key,
-                defaults={"recipient": person, "kind": "digest", "subject": subject, "body_text": text,
-                          "body_html": html, "unsubscribe_url": link},
+                defaults={
+                    "recipient": person,
+                    "kind": "digest",
+                    "subject": subject,
+                    "body_text": text,
+                    "body_html": html,
+                    "unsubscribe_url": link,
+                },
             )
             Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
         if created:

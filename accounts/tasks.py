@@ -25,7 +25,9 @@ def send_welcome_email(self, user_id: int) -> bool:
     return True
 
 
-@shared_task(bind=True, acks_late=True, max_retries=8, retry_backoff=True, retry_backoff_max=600, retry_jitter=True)
+@shared_task(
+    bind=True, acks_late=True, max_retries=8, retry_backoff=True, retry_backoff_max=600, retry_jitter=True
+)
 def send_outbox_email(self, outbox_id: int) -> bool:
     """Sends one outbox e-mail (idempotent: a second run sends nothing)."""
     from accounts.email import deliver

@@ -5,9 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
-
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from accounts.email import frequency, preferences_for, read_unsubscribe_token
 from accounts.email import unsubscribe as email_unsubscribe
@@ -75,11 +74,18 @@ def unsubscribe(request, token):
     person = User.objects.filter(pk=user_id).first()
     if person is None:
         return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=400)
-    label = _("all e-mails") if kind == "all" else Notification.Kind(kind).label if kind in Notification.Kind.values \
+    label = (
+        _("all e-mails")
+        if kind == "all"
+        else Notification.Kind(kind).label
+        if kind in Notification.Kind.values
         else kind
+    )
     if request.method == "POST":
         changed = email_unsubscribe(user_id=user_id, kind=kind)
-        return render(request, "accounts/unsubscribe.html", {"done": True, "changed": changed, "label": label})
+        return render(
+            request, "accounts/unsubscribe.html", {"done": True, "changed": changed, "label": label}
+        )
     return render(request, "accounts/unsubscribe.html", {"label": label, "person": person})
 
 
@@ -91,10 +97,17 @@ def notification_settings(request):
         for kind, _label in kinds:
             value = request.POST.get(kind)
             if value in NotificationPreference.Frequency.values:
-                NotificationPreference.objects.update_or_create(user=request.user, kind=kind,
-                                                                defaults={"email": value})
+                NotificationPreference.objects.update_or_create(
+                    user=request.user, kind=kind, defaults={"email": value}
+                )
         messages.success(request, _("Your e-mail preferences are saved."))
         return redirect("accounts:notification_settings")
-    rows = [{"kind": kind, "label": label, "value": frequency(prefs, request.user.pk, kind)} for kind, label in kinds]
-    return render(request, "accounts/notification_settings.html", {
-        "rows": rows, "choices": NotificationPreference.Frequency.choices})
+    rows = [
+        {"kind": kind, "label": label, "value": frequency(prefs, request.user.pk, kind)}
+        for kind, label in kinds
+    ]
+    return render(
+        request,
+        "accounts/notification_settings.html",
+        {"rows": rows, "choices": NotificationPreference.Frequency.choices},
+    )

@@ -136,7 +136,7 @@ CHANNELS_REDIS_MAX_CONNECTIONS = get_int("CHANNELS_REDIS_MAX_CONNECTIONS", 1000,
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": get_str("CACHE_KEY_PREFIX", "ideabox"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -182,7 +182,11 @@ CELERY_BEAT_SCHEDULE = {
     "badges-nightly": {"task": "gamification.tasks.badges_nightly", "schedule": 24 * 3600},
     "trending": {"task": "ideas.tasks.trending_recompute", "schedule": 10 * 60},
     "drain-outbox": {"task": "accounts.tasks.drain_outbox", "schedule": 60},
-    "daily-digest": {"task": "accounts.tasks.send_digests", "schedule": crontab(hour=7, minute=0), "args": ["daily"]},
+    "daily-digest": {
+        "task": "accounts.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "args": ["daily"],
+    },
     "weekly-digest": {
         "task": "accounts.tasks.send_digests",
         "schedule": crontab(hour=7, minute=30, day_of_week="monday"),

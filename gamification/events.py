@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from config.tasks import delay_or_run
 from gamification.services import award, reverse, reverse_for_idea, vote_pair_allowed
 
 
@@ -15,7 +16,7 @@ def _badges_later(*user_ids: int) -> None:
         return
     from gamification.tasks import badges_for_users
 
-    transaction.on_commit(lambda: badges_for_users.delay(ids))
+    transaction.on_commit(lambda: delay_or_run(badges_for_users, ids))
 
 
 def on_idea_state(*, idea, to_state: str) -> None:

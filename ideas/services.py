@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Entity, User
 from accounts.notifications import notify
+from config.tasks import delay_or_run
 from gamification import events as points
 from ideas.models import (
     OPEN_STATES,
@@ -355,7 +356,7 @@ def _after_vote(*, idea: Idea) -> None:
         from moderation.tasks import shortlist_by_votes
 
         idea_id = idea.pk
-        transaction.on_commit(lambda: shortlist_by_votes.delay(idea_id))
+        transaction.on_commit(lambda: delay_or_run(shortlist_by_votes, idea_id))
 
 
 @transaction.atomic

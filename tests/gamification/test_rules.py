@@ -1,6 +1,5 @@
 """Every default rule performed as a user would (HTTP), with the ledger and the total checked."""
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 

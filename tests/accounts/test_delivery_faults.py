@@ -1,0 +1,284 @@
+"""Live updates for everyone on an idea page, and delivery that survives faults: a worker killed
+mid-send, Redis stopped during use."""
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from accounts.models import EmailOutbox, Notification
+from config.asgi import application
+from tests.conftest import needs_postgres, needs_redis
+from tests.helpers import published
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _socket(user, path):
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    communicator = WebsocketCommunicator(
+        application,
+        path,
+        headers=[(b"origin", b"http://testserver"), (b"host", b"testserver"), (b"cookie", cookie.encode())],
+    )
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    return communicator
+
+
+async def _next_idea_event(communicator, timeout):
+    while True:
+        message = json.loads(await communicator.receive_from(timeout=timeout))
+        if message.get("type") == "idea":
+            return message
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_vote_and_a_comment_reach_everyone_viewing_the_idea(org):
+    idea = await sync_to_async(published)(org.alice, org.theme)
+    viewers = [
+        await _socket(org.cora, f"/ws/ideas/{idea.pk}/"),
+        await _socket(org.bob, f"/ws/ideas/{idea.pk}/"),
+    ]
+    voter = Client()
+    await sync_to_async(voter.force_login)(org.colin)
+    started = time.monotonic()
+    response = await sync_to_async(voter.post)(f"/ideas/{idea.pk}/vote/")
+    assert response.status_code == 302
+    answered = time.monotonic()
+    for viewer in viewers:
+        event = await _next_idea_event(viewer, timeout=1)
+        assert event["votes"] == 1
+    assert time.monotonic() - answered < 1.0, f"took {time.monotonic() - started:.2f}s"
+    await sync_to_async(voter.post)(f"/ideas/{idea.pk}/comments/", {"body": "Live comment"})
+    for viewer in viewers:
+        event = await _next_idea_event(viewer, timeout=1)
+        assert event["comments"] == 1
+        assert event["comment"]
+    fragment = await sync_to_async(voter.get)(f"/ideas/comments/{event['comment']}/")
+    assert b"Live comment" in fragment.content
+    for viewer in viewers:
+        await viewer.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_socket_on_a_hidden_idea_is_refused(org):
+    from tests.helpers import submitted
+
+    idea = await sync_to_async(submitted)(org.alice, org.theme)
+    client = Client()
+    await sync_to_async(client.force_login)(org.colin)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/ideas/{idea.pk}/",
+        headers=[(b"origin", b"http://testserver"), (b"host", b"testserver"), (b"cookie", cookie.encode())],
+    )
+    connected, code = await communicator.connect(timeout=5)
+    assert not connected
+    assert code == 4403
+    await asyncio.sleep(0)
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{db.get('USER') or 'postgres'}@{host}:{port}/{db['NAME']}"
+
+
+def _worker(env, queue):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _stop(process, sig=signal.SIGTERM):
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@needs_redis
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_mid_send_the_email_goes_out_exactly_once(org, tmp_path):
+    from accounts.notifications import notify
+    from accounts.tasks import send_outbox_email
+    from config.celery import app
+
+    mailbox = tmp_path / "mail"
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": _database_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "EMAIL_BACKEND": "tests.support.slow_email.SlowFileBackend",
+        "SLOW_EMAIL_DIR": str(mailbox),
+        "SLOW_EMAIL_SECONDS": "4",
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+    }
+    queue = f"kill-{time.time_ns()}"
+    app.conf.task_always_eager = True
+    with mock.patch("accounts.email.enqueue"):  # the e-mail waits in the outbox for the worker below
+        notify(recipient_ids=[org.alice.pk], kind="mention", event_key="kill:1", text=lambda: "Mentioned")
+    row = EmailOutbox.objects.get()
+    first = _worker(env, queue)
+    try:
+        app.conf.task_always_eager = False
+        send_outbox_email.apply_async(args=[row.pk], queue=queue)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list(mailbox.glob("sending-*.marker")):
+            time.sleep(0.2)
+        assert list(mailbox.glob("sending-*.marker")), "the worker never started sending"
+        _stop(first, signal.SIGKILL)  # killed in the middle of sending
+        assert list(mailbox.glob("*.eml")) == []
+        row.refresh_from_db()
+        assert row.status == "pending"
+        second = _worker({**env, "SLOW_EMAIL_SECONDS": "0"}, queue)
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                row.refresh_from_db()
+                if row.status == "sent":
+                    break
+                if time.monotonic() > deadline - 60:  # the redelivery is late: the beat job drains it
+                    from accounts.tasks import drain_outbox
+
+                    drain_outbox.apply_async(queue=queue)
+                time.sleep(1)
+            time.sleep(2)
+        finally:
+            _stop(second)
+    finally:
+        app.conf.task_always_eager = True
+        _stop(first, signal.SIGKILL)
+    row.refresh_from_db()
+    assert row.status == "sent"
+    assert len(list(mailbox.glob("*.eml"))) == 1
+
+
+def _reset_broker_pool(app):
+    from kombu import pools
+
+    pools.reset()  # forget connections to the previous broker URL
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _redis(port):
+    server = shutil.which("redis-server")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(50):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.1)
+    raise RuntimeError("private redis-server did not start")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_redis_stopped_actions_still_succeed_and_notifications_follow_once(org, settings):
+    from accounts.email import drain
+    from config.celery import app
+    from ideas.models import Vote
+
+    assert shutil.which("redis-server"), "redis-server is needed for this fault test"
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    server = _redis(port)
+    old_broker = app.conf.broker_url
+    try:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "config.cache.ResilientRedisCache",
+                "LOCATION": url,
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            }
+        }
+        settings.CHANNEL_LAYERS = {
+            "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}
+        }
+        app.conf.task_always_eager = False
+        app.conf.broker_url = url
+        _reset_broker_pool(app)
+        idea = published(org.alice, org.theme)
+        _stop(server)  # Redis goes down
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(org.colin)
+        started = time.monotonic()
+        assert client.post(f"/ideas/{idea.pk}/vote/").status_code == 302
+        assert client.post(f"/ideas/{idea.pk}/comments/", {"body": "Still works, @alice"}).status_code == 302
+        assert time.monotonic() - started < 20
+        assert client.get(f"/ideas/{idea.pk}/").status_code == 200
+        assert Vote.objects.filter(idea=idea, voter=org.colin).exists()
+        assert Notification.objects.filter(recipient=org.alice, kind="mention").count() == 1
+        pending = EmailOutbox.objects.filter(status="pending").count()
+        assert pending >= 1
+        server = _redis(port)  # Redis is back: the beat job drains the outbox
+        app.conf.task_always_eager = True
+        from django.core import mail
+
+        assert drain(older_than_seconds=0) == pending
+        assert drain(older_than_seconds=0) == 0
+        assert len(mail.outbox) == pending
+        assert EmailOutbox.objects.filter(status="pending").count() == 0
+    finally:
+        app.conf.broker_url = old_broker
+        app.conf.task_always_eager = True
+        _reset_broker_pool(app)
+        _stop(server)
