@@ -21,7 +21,13 @@ def me(request):
         form.save()
         messages.success(request, _("Your profile is saved."))
         return redirect("accounts:me")
-    return render(request, "accounts/me.html", {"form": form, "person": request.user})
+    from analytics.snapshots import person_segments
+
+    return render(
+        request,
+        "accounts/me.html",
+        {"form": form, "person": request.user, "snapshot": person_segments(user=request.user)},
+    )
 
 
 @login_required

@@ -49,3 +49,20 @@ class SegmentSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.month:%Y-%m}: {', '.join(self.segments)}"
+
+
+class SegmentMessage(models.Model):
+    """A community manager's message to everyone in a segment (in-app and e-mail)."""
+
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    segment = models.CharField(max_length=30)
+    month = models.DateField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    reached = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.segment}"

@@ -366,12 +366,13 @@ class Simulation:
         states = self._states(len(slots))
         # Influencers' ideas are public and go far: give them the advancing states first.
         influencer_slots = [i for i, pk in enumerate(slots) if pk in self.truth.influencers]
+        taken = set(influencer_slots)
         advancing = [
             i
             for i, s in enumerate(states)
-            if s in (S.DEPLOYED, S.PILOT, S.PROJECT, S.SHORTLISTED, S.IN_ANALYSIS)
+            if s in (S.DEPLOYED, S.PILOT, S.PROJECT, S.SHORTLISTED, S.IN_ANALYSIS) and i not in taken
         ]
-        plain_public = [i for i, s in enumerate(states) if s == S.PUBLISHED]
+        plain_public = [i for i, s in enumerate(states) if s == S.PUBLISHED and i not in taken]
         for k, slot in enumerate(influencer_slots):
             source = advancing if k % 3 == 0 and advancing else plain_public
             if not source:
@@ -485,10 +486,10 @@ class Simulation:
             by_entity.setdefault(self.users[pk][1], []).append(pk)
         votes: dict[tuple[int, int], datetime] = {}
         for meta in self.public_ideas:
-            if meta["influencer"] and not meta["advanced"]:
-                n = rng.randint(40, 90)
+            if meta["influencer"]:
+                n = rng.randint(120, 180)
             else:
-                n = min(int(rng.expovariate(1 / 4.0)), 30)
+                n = min(int(rng.expovariate(1 / 3.0)), 25)
             start = meta["published"]
             end = meta["advanced"] or min(start + timedelta(days=25), self.now)
             chosen = rng.sample(voters, min(n, len(voters)))
@@ -545,10 +546,15 @@ class Simulation:
 
         # Facilitators: many ideas of many other authors; the authors mark some helpful.
         for pk in self.truth.facilitators:
-            targets = rng.sample(plain, min(rng.randint(6, 16), len(plain)))
-            for k, meta in enumerate(targets):
-                if meta["author"] != pk:
-                    add(meta, pk, helpful=k < rng.randint(1, 4))
+            wanted, authors_seen, k = rng.randint(8, 16), set(), 0
+            for meta in rng.sample(plain, min(4 * wanted, len(plain))):
+                if meta["author"] == pk or meta["author"] in authors_seen:
+                    continue
+                authors_seen.add(meta["author"])
+                add(meta, pk, helpful=k < rng.randint(1, 4))
+                k += 1
+                if k >= wanted:
+                    break
         # Idea developers: comments shortly before ideas advance (2 to 4 such ideas each).
         for pk in self.truth.developers:
             for meta in rng.sample(advancing, min(rng.randint(2, 4), len(advancing))):

@@ -182,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
     "badges-nightly": {"task": "gamification.tasks.badges_nightly", "schedule": 24 * 3600},
     "trending": {"task": "ideas.tasks.trending_recompute", "schedule": 10 * 60},
     "drain-outbox": {"task": "accounts.tasks.drain_outbox", "schedule": 60},
+    "analytics-nightly": {
+        "task": "analytics.tasks.recompute_analytics",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "daily-digest": {
         "task": "accounts.tasks.send_digests",
         "schedule": crontab(hour=7, minute=0),
@@ -360,6 +364,9 @@ VOTE_PAIR_MONTHLY_CAP = get_int("VOTE_PAIR_MONTHLY_CAP", 5, minimum=0)
 VOTE_MILESTONES = (10, 25, 50, 100, 250, 500, 1000)
 TRENDING_HALF_LIFE_HOURS = get_int("TRENDING_HALF_LIFE_HOURS", 72, minimum=1)
 ARCHIVE_AFTER_DAYS = get_int("ARCHIVE_AFTER_DAYS", 365, minimum=1)
+
+# Segment thresholds (DESIGN.md section 6); any key of analytics.segments.thresholds() can be overridden.
+ANALYTICS = {"window_days": get_int("ANALYTICS_WINDOW_DAYS", 90, minimum=7)}
 
 # --- Logging: JSON lines with the request id ------------------------------------------------
 LOG_LEVEL = get_str("LOG_LEVEL", "INFO")

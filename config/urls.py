@@ -16,6 +16,7 @@ urlpatterns = [
     path("ideas/", include("ideas.urls")),
     path("moderation/", include("moderation.urls")),
     path("points/", include("gamification.urls")),
+    path("analytics/", include("analytics.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

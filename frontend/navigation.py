@@ -62,6 +62,8 @@ def build_shell(request) -> Shell:
         entries.append((_("Pipeline"), "moderation:pipeline", "pipeline", None))
     if user.is_community_manager or user.is_executive:
         entries.append((_("Analytics"), "analytics:dashboard", "chart", None))
+        if user.is_community_manager:
+            entries.append((_("Reports"), "moderation:reports", "flag", None))
     entries.append((_("Leaderboard"), "gamification:leaderboard", "trophy", None))
 
     shell = Shell()

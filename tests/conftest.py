@@ -101,3 +101,9 @@ def artifacts(request):
     folder = ARTIFACTS / request.node.name.replace("[", "_").replace("]", "")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop in the main thread for the rest
+    of the session, which async (websocket) tests cannot share."""
+    items.sort(key=lambda item: "/tests/browser/" in str(item.fspath))

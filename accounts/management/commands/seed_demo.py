@@ -47,6 +47,9 @@ class Command(BaseCommand):
             from ideas.trending import trending_recompute
 
             trending_recompute()
+            from analytics.snapshots import recompute
+
+            recompute(months=12)
             rebuild_points_and_badges()
         self.stdout.write(
             self.style.SUCCESS(

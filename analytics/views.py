@@ -1,0 +1,256 @@
+"""Dashboards (executives: aggregates; community managers: segments and people), their JSON and CSV
+data, and each person's own segments. Charts are drawn by Chart.js from the JSON endpoints."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Entity, PersonalDataAudit, User
+from analytics import funnels, snapshots
+from analytics.messaging import segment_message_send
+from analytics.models import SegmentMessage
+from analytics.segments import SEGMENTS
+
+SEGMENT_LABELS = {
+    "influencer": gettext_lazy("Influencers"),
+    "idea_developer": gettext_lazy("Idea developers"),
+    "facilitator": gettext_lazy("Facilitators"),
+    "big_contributor": gettext_lazy("Big contributors"),
+    "top_manager": gettext_lazy("Top managers"),
+    "regular": gettext_lazy("Regulars"),
+    "occasional": gettext_lazy("Occasional contributors"),
+    "passive": gettext_lazy("Passive users"),
+    "inactive": gettext_lazy("Inactive"),
+}
+
+
+def _can_see_aggregates(user) -> bool:
+    return user.is_executive or user.is_community_manager or user.is_superuser
+
+
+def _can_see_people(user) -> bool:
+    return user.is_community_manager or user.is_superuser
+
+
+def window_from(request) -> tuple[datetime, datetime]:
+    """?days=N (default 365) or ?start=YYYY-MM-DD&end=YYYY-MM-DD."""
+    now = timezone.now()
+    try:
+        if request.GET.get("start") and request.GET.get("end"):
+            start = timezone.make_aware(datetime.fromisoformat(request.GET["start"]))
+            end = timezone.make_aware(datetime.fromisoformat(request.GET["end"])) + timedelta(days=1)
+            if end <= start:
+                raise ValueError
+            return start, end
+        days = int(request.GET.get("days", 365))
+    except ValueError as exc:
+        raise ValidationError(_("Give the window as days=N, or start and end dates (YYYY-MM-DD).")) from exc
+    days = min(max(days, 1), 3650)
+    return now - timedelta(days=days), now + timedelta(minutes=1)
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    if _can_see_people(request.user):
+        return redirect("analytics:community")
+    if _can_see_aggregates(request.user):
+        return redirect("analytics:executive")
+    return redirect("accounts:me")
+
+
+@login_required
+@require_GET
+def executive(request):
+    if not _can_see_aggregates(request.user):
+        return HttpResponseForbidden(_("The dashboards are for executives and community managers."))
+    return render(request, "analytics/executive.html", {"days": request.GET.get("days", "365")})
+
+
+@login_required
+@require_GET
+def community(request):
+    if not _can_see_people(request.user):
+        return HttpResponseForbidden(_("Segments and people are shown to community managers only."))
+    return render(
+        request,
+        "analytics/community.html",
+        {
+            "segments": [(s, SEGMENT_LABELS[s]) for s in SEGMENTS],
+            "month": snapshots.latest_month(),
+            "messages_sent": SegmentMessage.objects.order_by("-created_at")[:5],
+        },
+    )
+
+
+@login_required
+@require_GET
+def segment_people(request, segment):
+    if not _can_see_people(request.user):
+        return HttpResponseForbidden(_("Lists of names are shown to community managers only."))
+    if segment not in SEGMENTS:
+        raise Http404
+    rows = snapshots.members(segment=segment).select_related("user__entity").order_by("-influence")[:500]
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="segment-{segment}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["name", "email", "entity", "segments", "reasons"])
+        for row in rows:
+            writer.writerow(
+                [
+                    _csv_safe(row.user.display_name),
+                    row.user.email,
+                    _csv_safe(str(row.user.entity or "")),
+                    " ".join(row.segments),
+                    _csv_safe(str(row.reasons.get(segment, {}))),
+                ]
+            )
+        return response
+    return render(
+        request,
+        "analytics/segment.html",
+        {
+            "segment": segment,
+            "label": SEGMENT_LABELS[segment],
+            "rows": rows,
+            "month": snapshots.latest_month(),
+        },
+    )
+
+
+def _csv_safe(value: str) -> str:
+    """No spreadsheet formula injection from names people typed."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@login_required
+@require_POST
+def message_segment(request):
+    try:
+        message = segment_message_send(
+            sender=request.user,
+            segment=request.POST.get("segment", ""),
+            subject=request.POST.get("subject", ""),
+            body=request.POST.get("body", ""),
+        )
+    except PermissionDenied:
+        return HttpResponseForbidden(_("Only community managers write to a segment."))
+    except ValidationError as error:
+        messages.error(
+            request,
+            " ".join(" ".join(m) for m in error.message_dict.values())
+            if hasattr(error, "error_dict")
+            else " ".join(error.messages),
+        )
+        return redirect("analytics:community")
+    message.refresh_from_db()
+    messages.success(request, _("Message sent to %(n)d people.") % {"n": message.reached})
+    return redirect("analytics:community")
+
+
+@login_required
+@require_GET
+def person(request, pk):
+    """A person's segments and reasons: for themselves, or for community managers (logged)."""
+    subject = get_object_or_404(User, pk=pk)
+    if subject.pk != request.user.pk:
+        if not _can_see_people(request.user):
+            return HttpResponseForbidden(_("Only community managers see other people's analytics."))
+        PersonalDataAudit.objects.create(
+            actor=request.user, subject=subject, action=PersonalDataAudit.Action.PROFILE_VIEW
+        )
+    snapshot = snapshots.person_segments(user=subject)
+    return render(
+        request, "analytics/person.html", {"subject": subject, "snapshot": snapshot, "labels": SEGMENT_LABELS}
+    )
+
+
+# --- JSON and CSV data ----------------------------------------------------------------------
+def _data(request, name):
+    start, end = window_from(request)
+    if name == "participation":
+        entity = None
+        if request.GET.get("entity", "").isdigit():
+            entity = Entity.objects.filter(pk=int(request.GET["entity"])).first()
+        return funnels.participation(start=start, end=end, entity=entity)
+    if name == "participation-by-entity":
+        return {"rows": funnels.participation_by_entity(start=start, end=end)}
+    if name == "participation-over-time":
+        return {"rows": funnels.participation_over_time(start=start, end=end)}
+    if name == "pipeline":
+        return funnels.pipeline()
+    if name == "gains":
+        return {"by_theme": funnels.gains(by="theme"), "by_entity": funnels.gains(by="entity")}
+    if name == "campaigns":
+        return {"rows": funnels.vote_concentration_by_campaign()}
+    if name == "segments":
+        rows = snapshots.segment_map()
+        return {
+            "month": str(snapshots.latest_month() or ""),
+            "rows": rows,
+            "message": "" if rows else "Segments are not computed yet: run recompute_analytics.",
+        }
+    if name == "migration":
+        months = snapshots.month_starts(months=2)
+        return snapshots.migration_matrix(from_month=months[0], to_month=months[1])
+    raise Http404
+
+
+FLAT = {
+    "participation-by-entity": lambda data: [
+        {
+            "entity": r["entity"],
+            "headcount": r["headcount"],
+            **{k: r[k]["percent"] for k in ("logged_in", "voted", "commented", "posted")},
+        }
+        for r in data["rows"]
+    ],
+    "participation-over-time": lambda data: data["rows"],
+    "pipeline": lambda data: data["stages"],
+    "gains": lambda data: (
+        [{"by": "theme", **r} for r in data["by_theme"]] + [{"by": "entity", **r} for r in data["by_entity"]]
+    ),
+    "campaigns": lambda data: data["rows"],
+    "segments": lambda data: data["rows"],
+    "participation": lambda data: [{"measure": k, **v} for k, v in data.items() if isinstance(v, dict)],
+    "migration": lambda data: [
+        {"from": a, **dict(zip(data["segments"], row, strict=True))}
+        for a, row in zip(data["segments"], data["matrix"], strict=True)
+    ],
+}
+
+
+@login_required
+@require_GET
+def data(request, name, fmt="json"):
+    if not _can_see_aggregates(request.user):
+        return JsonResponse({"error": _("Aggregates are for executives and community managers.")}, status=403)
+    if name == "migration" and not _can_see_people(request.user):
+        return JsonResponse({"error": _("Shown to community managers only.")}, status=403)
+    try:
+        payload = _data(request, name)
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    if fmt == "csv":
+        rows = FLAT[name](payload)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        if rows:
+            writer = csv.DictWriter(response, fieldnames=list(rows[0].keys()))
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: _csv_safe(str(v)) if isinstance(v, str) else v for k, v in row.items()})
+        return response
+    return JsonResponse(payload)

@@ -1,0 +1,82 @@
+/* Dashboards: each <canvas data-chart data-url> is drawn by Chart.js from its JSON endpoint. */
+(function () {
+  "use strict";
+  var palette = ["#1f5fbf", "#e8a317", "#1d7a43", "#b3261e", "#6a3fb5", "#0f7b6c", "#8a5a00", "#545d68", "#2c7be5"];
+  function load(url) { return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }); }
+  function empty(canvas, text) {
+    var p = document.createElement("p"); p.className = "muted"; p.textContent = text;
+    canvas.parentNode.replaceChild(p, canvas);
+  }
+  var builders = {
+    "pipeline": function (d) {
+      var dl = document.getElementById("pipeline-figures");
+      if (dl) dl.textContent = "With potential: " + d.with_potential + " · awaiting analysis: " + d.awaiting_analysis + " · past SLA: " + d.past_sla;
+      return { type: "bar", data: { labels: d.stages.map(function (s) { return s.label; }),
+        datasets: [{ label: "Ideas that reached the stage", data: d.stages.map(function (s) { return s.reached; }), backgroundColor: palette[0] }] },
+        options: { indexAxis: "y" } };
+    },
+    "participation": function (d) {
+      var keys = ["logged_in", "voted", "commented", "posted"];
+      return { type: "bar", data: { labels: ["Logged in", "Voted", "Commented", "Posted"],
+        datasets: [{ label: "% of headcount", data: keys.map(function (k) { return d[k].percent; }), backgroundColor: palette[1] }] },
+        options: { scales: { y: { beginAtZero: true, max: 100 } } } };
+    },
+    "participation-by-entity": function (d) {
+      var keys = ["logged_in", "voted", "commented", "posted"];
+      return { type: "bar", data: { labels: d.rows.map(function (r) { return r.entity; }),
+        datasets: keys.map(function (k, i) { return { label: k.replace("_", " "), data: d.rows.map(function (r) { return r[k].percent; }), backgroundColor: palette[i] }; }) },
+        options: { scales: { y: { beginAtZero: true, max: 100 } } } };
+    },
+    "participation-over-time": function (d) {
+      var keys = ["logged_in", "voted", "commented", "posted"];
+      return { type: "line", data: { labels: d.rows.map(function (r) { return r.month; }),
+        datasets: keys.map(function (k, i) { return { label: k.replace("_", " "), data: d.rows.map(function (r) { return r[k]; }), borderColor: palette[i], backgroundColor: palette[i] }; }) } };
+    },
+    "gains": function (d) {
+      return { type: "bar", data: { labels: d.by_theme.map(function (r) { return r.group + " " + r.year; }),
+        datasets: [{ label: "Estimated €/year", data: d.by_theme.map(function (r) { return r.estimated; }), backgroundColor: palette[7] },
+                   { label: "Realised €/year", data: d.by_theme.map(function (r) { return r.realised; }), backgroundColor: palette[2] }] } };
+    },
+    "campaigns": function (d) {
+      return { type: "bar", data: { labels: d.rows.map(function (r) { return r.campaign; }),
+        datasets: [{ label: "Gini of votes (0 = even, 1 = one idea takes all)", data: d.rows.map(function (r) { return r.gini; }), backgroundColor: palette[4] }] },
+        options: { scales: { y: { beginAtZero: true, max: 1 } } } };
+    },
+    "segments": function (d) {
+      var body = document.querySelector("#segment-table tbody");
+      if (body) d.rows.forEach(function (r) {
+        var tr = document.createElement("tr");
+        [r.segment.replace("_", " "), r.headcount, r.mode].forEach(function (v) { var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
+        body.appendChild(tr);
+      });
+      var max = Math.max.apply(null, d.rows.map(function (r) { return r.headcount; }).concat([1]));
+      return { type: "bubble", data: { datasets: d.rows.filter(function (r) { return r.headcount > 0; }).map(function (r, i) {
+          return { label: r.segment.replace("_", " "), backgroundColor: palette[i % palette.length] + "aa",
+            data: [{ x: r.headcount, y: r.median_influence * 1000, r: 6 + 30 * Math.sqrt(r.headcount / max) }] }; }) },
+        options: { scales: { x: { title: { display: true, text: "people" } }, y: { title: { display: true, text: "median influence (‰)" } } } } };
+    }
+  };
+  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+    load(canvas.dataset.url).then(function (data) {
+      if (data.error) return empty(canvas, data.error);
+      if (data.message && !(data.rows && data.rows.length)) return empty(canvas, data.message);
+      var config = builders[canvas.dataset.chart](data);
+      config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+      new window.Chart(canvas, config);
+      canvas.dataset.drawn = "true";
+    });
+  });
+  var table = document.getElementById("migration-table");
+  if (table) load(table.dataset.url).then(function (d) {
+    if (d.error) return;
+    var body = table.querySelector("tbody");
+    var head = document.createElement("tr"); head.appendChild(document.createElement("th"));
+    d.segments.forEach(function (s) { var th = document.createElement("th"); th.scope = "col"; th.textContent = s.replace("_", " "); head.appendChild(th); });
+    body.appendChild(head);
+    d.matrix.forEach(function (row, i) {
+      var tr = document.createElement("tr"); var th = document.createElement("th"); th.scope = "row"; th.textContent = d.segments[i].replace("_", " "); tr.appendChild(th);
+      row.forEach(function (n) { var td = document.createElement("td"); td.textContent = n; tr.appendChild(td); });
+      body.appendChild(tr);
+    });
+  });
+})();
