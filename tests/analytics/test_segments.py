@@ -293,3 +293,23 @@ def test_segment_message_reaches_the_segment_through_notifications(
         ).status_code
         == 403
     )
+
+
+def test_the_same_figures_through_the_api(org, crowd):
+    idea(crowd[0])
+    snapshots.recompute(months=2, now=NOW + timedelta(minutes=1))
+    eve, camille, colin = Client(), Client(), Client()
+    eve.force_login(org.eve)
+    camille.force_login(org.camille)
+    colin.force_login(org.colin)
+    eve.get("/analytics/executive/")  # Eve's own visit is recorded first
+    page = eve.get("/analytics/data/participation.json?days=90").json()
+    api = eve.get("/api/v1/analytics/participation/?days=90").json()
+    assert api == page
+    assert eve.get("/api/v1/analytics/pipeline/").json()["total"] == 1
+    assert "ideas" in eve.get("/api/v1/analytics/cross-silo/").json()
+    assert eve.get("/api/v1/analytics/born-innovators/").status_code == 403
+    assert camille.get("/api/v1/analytics/born-innovators/").status_code == 200
+    assert camille.get("/api/v1/analytics/migration/").json()["segments"]
+    assert colin.get("/api/v1/analytics/pipeline/").status_code == 403
+    assert eve.get("/api/v1/analytics/unknown/").status_code == 404
