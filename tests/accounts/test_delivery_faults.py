@@ -2,14 +2,12 @@
 mid-send, Redis stopped during use."""
 
 import asyncio
-import contextlib
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from unittest import mock
@@ -24,6 +22,7 @@ from accounts.models import EmailOutbox, Notification
 from config.asgi import application
 from tests.conftest import needs_postgres, needs_redis
 from tests.helpers import published
+from tests.support.processes import start_worker, stop, worker_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,50 +97,6 @@ async def test_a_socket_on_a_hidden_idea_is_refused(org):
     await asyncio.sleep(0)
 
 
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{db.get('USER') or 'postgres'}@{host}:{port}/{db['NAME']}"
-
-
-def _worker(env, queue):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            queue,
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-def _stop(process, sig=signal.SIGTERM):
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=20)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
 @needs_redis
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
@@ -154,7 +109,7 @@ def test_worker_killed_mid_send_the_email_goes_out_exactly_once(org, tmp_path):
     env = {
         **os.environ,
         "DEBUG": "1",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": worker_database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "EMAIL_BACKEND": "tests.support.slow_email.SlowFileBackend",
         "SLOW_EMAIL_DIR": str(mailbox),
@@ -166,7 +121,7 @@ def test_worker_killed_mid_send_the_email_goes_out_exactly_once(org, tmp_path):
     with mock.patch("accounts.email.enqueue"):  # the e-mail waits in the outbox for the worker below
         notify(recipient_ids=[org.alice.pk], kind="mention", event_key="kill:1", text=lambda: "Mentioned")
     row = EmailOutbox.objects.get()
-    first = _worker(env, queue)
+    first = start_worker(env, queue)
     try:
         app.conf.task_always_eager = False
         send_outbox_email.apply_async(args=[row.pk], queue=queue)
@@ -174,11 +129,11 @@ def test_worker_killed_mid_send_the_email_goes_out_exactly_once(org, tmp_path):
         while time.monotonic() < deadline and not list(mailbox.glob("sending-*.marker")):
             time.sleep(0.2)
         assert list(mailbox.glob("sending-*.marker")), "the worker never started sending"
-        _stop(first, signal.SIGKILL)  # killed in the middle of sending
+        stop(first, signal.SIGKILL)  # killed in the middle of sending
         assert list(mailbox.glob("*.eml")) == []
         row.refresh_from_db()
         assert row.status == "pending"
-        second = _worker({**env, "SLOW_EMAIL_SECONDS": "0"}, queue)
+        second = start_worker({**env, "SLOW_EMAIL_SECONDS": "0"}, queue)
         try:
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline:
@@ -192,10 +147,10 @@ def test_worker_killed_mid_send_the_email_goes_out_exactly_once(org, tmp_path):
                 time.sleep(1)
             time.sleep(2)
         finally:
-            _stop(second)
+            stop(second)
     finally:
         app.conf.task_always_eager = True
-        _stop(first, signal.SIGKILL)
+        stop(first, signal.SIGKILL)
     row.refresh_from_db()
     assert row.status == "sent"
     assert len(list(mailbox.glob("*.eml"))) == 1
@@ -257,7 +212,7 @@ def test_redis_stopped_actions_still_succeed_and_notifications_follow_once(org, 
         app.conf.broker_url = url
         _reset_broker_pool(app)
         idea = published(org.alice, org.theme)
-        _stop(server)  # Redis goes down
+        stop(server)  # Redis goes down
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(org.colin)
         started = time.monotonic()
@@ -281,4 +236,4 @@ def test_redis_stopped_actions_still_succeed_and_notifications_follow_once(org, 
         app.conf.broker_url = old_broker
         app.conf.task_always_eager = True
         _reset_broker_pool(app)
-        _stop(server)
+        stop(server)
