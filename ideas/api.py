@@ -144,6 +144,20 @@ class CommentSerializer(serializers.ModelSerializer):
         return comment.helpful_at is not None
 
 
+class DecisionSerializer(serializers.Serializer):
+    to_state = serializers.ChoiceField(choices=IdeaState.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The version you saw; refused with 409 if the idea moved since.",
+    )
+    realised_gain = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+
+
 class CommentWriteSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=services.COMMENT_MAX)
     parent = serializers.IntegerField(required=False, allow_null=True)
@@ -262,6 +276,34 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             services.idea_submit(idea=idea, actor=request.user)
         except (Http404, ValueError) as exc:
             raise NotFound() from exc
+        except DjangoValidationError as error:
+            raise drf_error(error) from error
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        return Response(IdeaSerializer(self.get_object(), context={"request": request}).data)
+
+    @extend_schema(request=DecisionSerializer, responses={200: IdeaSerializer})
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        """A moderation or executive decision, checked by the same state machine as the pages."""
+        from moderation.services import decision_record
+        from moderation.workflow import IdeaMoved
+
+        idea = self.get_object()
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            decision_record(
+                idea=idea,
+                actor=request.user,
+                to_state=data["to_state"],
+                reason=data["reason"],
+                expected_version=data.get("version"),
+                realised_gain=data.get("realised_gain"),
+            )
+        except IdeaMoved as error:
+            return Response({"detail": error.messages}, status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as error:
             raise drf_error(error) from error
         except DjangoPermissionDenied as error:

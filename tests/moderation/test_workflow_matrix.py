@@ -136,3 +136,47 @@ def test_audit_log_visible_to_author_and_community_managers_only(org):
         client.force_login(user)
         page = client.get(f"/ideas/{idea.pk}/").content.decode()
         assert ("History" in page) == visible, user
+
+
+def test_api_decisions_go_through_the_state_machine(org):
+    idea = _idea_in(org, S.SUBMITTED)
+    chloe, bob = Client(), Client()
+    chloe.force_login(org.chloe)
+    bob.force_login(org.bob)
+    url = f"/api/v1/ideas/{idea.pk}/decide/"
+    assert bob.post(url, {"to_state": "published"}, content_type="application/json").status_code == 404
+    response = chloe.post(url, {"to_state": "deployed"}, content_type="application/json")
+    assert response.status_code == 400
+    response = chloe.post(url, {"to_state": "rejected", "reason": ""}, content_type="application/json")
+    assert response.status_code == 400
+    assert "reason" in response.json()
+    response = chloe.post(
+        url, {"to_state": "published", "version": idea.version + 5}, content_type="application/json"
+    )
+    assert response.status_code == 409
+    response = chloe.post(
+        url, {"to_state": "published", "version": idea.version}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json()["state"] == "published"
+
+
+def test_admin_actions_go_through_the_state_machine(org):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    idea = _idea_in(org, S.SUBMITTED)
+    draft_idea = _idea_in(org, S.DRAFT)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(org.ada)
+    response = client.post(
+        "/admin/ideas/idea/",
+        {"action": "publish", ACTION_CHECKBOX_NAME: [idea.pk, draft_idea.pk]},
+        follow=True,
+    )
+    assert "refused by the workflow" in response.content.decode()
+    idea.refresh_from_db()
+    draft_idea.refresh_from_db()
+    assert draft_idea.state == S.DRAFT  # no skipping from draft to published
+    assert idea.state == S.SUBMITTED  # Ada is no correspondent of this domain: refused too
+    page = client.get(f"/admin/ideas/idea/{idea.pk}/change/").content.decode()
+    assert 'name="state"' not in page
