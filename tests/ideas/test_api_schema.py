@@ -85,3 +85,10 @@ def test_token_auth_and_vote_through_the_api(client, org):
     )
     assert response.status_code == 400
     assert set(response.json()) >= {"title", "theme"}
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert (tmp_path / "schema.yml").read_text().startswith("openapi: 3")
