@@ -32,8 +32,9 @@ def browser():
 class Session:
     """A person's browser context, with helpers that read like the journey."""
 
-    def __init__(self, browser, base_url, artifacts, name, viewport):
-        self.context = browser.new_context(viewport=viewport, locale="en-GB")
+    def __init__(self, browser, base_url, artifacts, name, viewport, bypass_csp=False):
+        # bypass_csp only to inject test tooling (axe-core); the product's CSP stays on otherwise.
+        self.context = browser.new_context(viewport=viewport, locale="en-GB", bypass_csp=bypass_csp)
         self.page = self.context.new_page()
         self.page.set_default_timeout(15000)
         self.base = base_url
@@ -71,8 +72,8 @@ class Session:
 def session_factory(browser, live_server, artifacts):
     sessions = []
 
-    def make(name, viewport=PHONE):
-        session = Session(browser, live_server.url, artifacts, name, viewport)
+    def make(name, viewport=PHONE, bypass_csp=False):
+        session = Session(browser, live_server.url, artifacts, name, viewport, bypass_csp=bypass_csp)
         sessions.append(session)
         return session
 
