@@ -1,9 +1,23 @@
-from django.contrib import admin
+import secrets
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.directory import DirectoryFileError, directory_import
+from accounts.forms import DirectoryImportForm
 from accounts.models import Domain, DomainCorrespondent, Entity, User
 from accounts.services import entity_save
+
+# A previewed file waits here (the cache is Redis in production, shared by every web replica).
+PREVIEW_KEY = "directory-import:{token}"
+PREVIEW_SECONDS = 3600
 
 
 @admin.register(Entity)
@@ -61,6 +75,53 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")}),
     )
+    change_list_template = "admin/accounts/user/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_directory_view)
+        return [path("import-directory/", view, name="accounts_user_import_directory"), *super().get_urls()]
+
+    def import_directory_view(self, request):
+        """Upload the HR directory: a dry run shows the report, then "Apply" imports the same file."""
+        if not (request.user.has_perm("accounts.add_user") and request.user.has_perm("accounts.change_user")):
+            raise PermissionDenied
+        report, error, token = None, None, None
+        form = DirectoryImportForm()
+        if request.method == "POST" and "apply" in request.POST:
+            token = request.POST.get("token", "")
+            data = cache.get(PREVIEW_KEY.format(token=token)) if token.isalnum() else None
+            if data is None:
+                messages.error(request, gettext("The preview has expired: upload the file again."))
+                return redirect("admin:accounts_user_import_directory")
+            cache.delete(PREVIEW_KEY.format(token=token))
+            report, error = self._run_import(data, dry_run=False)
+            token = None
+        elif request.method == "POST":
+            form = DirectoryImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                data = form.cleaned_data["file"].read()
+                dry_run = form.cleaned_data["dry_run"]
+                report, error = self._run_import(data, dry_run=dry_run)
+                if report is not None and dry_run:
+                    token = secrets.token_hex(16)
+                    cache.set(PREVIEW_KEY.format(token=token), data, PREVIEW_SECONDS)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import the HR directory"),
+            "form": form,
+            "report": report,
+            "error": error,
+            "token": token,
+        }
+        return TemplateResponse(request, "admin/accounts/user/import_directory.html", context)
+
+    @staticmethod
+    def _run_import(data: bytes, *, dry_run: bool):
+        try:
+            return directory_import(data=data, dry_run=dry_run), None
+        except DirectoryFileError as exc:
+            return None, str(exc)
 
 
 class DomainCorrespondentInline(admin.TabularInline):

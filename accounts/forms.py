@@ -18,3 +18,19 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "job_title", "site", "language", "hide_from_leaderboards"]
+
+
+class DirectoryImportForm(forms.Form):
+    """Admin upload of the HR directory (accounts/directory.py)."""
+
+    file = forms.FileField(
+        label=_("Directory file (CSV, UTF-8)"),
+        help_text=_(
+            "Columns: email, name, entity_path, manager_email, job_title, site, language, roles "
+            "(optional: external_id). Entity paths look like Group/Subsidiary A/Dept A1; roles are "
+            "separated by semicolons (correspondent; expert; community_manager; executive)."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Dry run: show what would change, write nothing"), required=False, initial=True
+    )
