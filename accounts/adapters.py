@@ -56,27 +56,58 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    @staticmethod
+    def _claims_of(sociallogin) -> dict:
+        extra = sociallogin.account.extra_data or {}
+        return extra.get("userinfo") or extra.get("id_token") or extra  # OpenID Connect keeps both
+
     def _email_of(self, sociallogin) -> str:
         email = sociallogin.user.email or ""
         if not email:
             for address in sociallogin.email_addresses:
                 email = address.email
                 break
-        return email
+        if not email:
+            # allauth drops an address our AccountAdapter.clean_email refuses: name it all the same.
+            email = str(self._claims_of(sociallogin).get("email") or "")
+        return email.strip().lower()
 
     def pre_social_login(self, request, sociallogin):
+        """Refuses other domains; links the directory's account for this e-mail instead of a duplicate.
+
+        allauth has already looked the e-mail up (SOCIALACCOUNT_EMAIL_AUTHENTICATION, with the
+        company domains trusted as verified): an account the HR directory or a platform import
+        created is the one that logs in, with its entity, manager and job title, and is claimed.
+        """
         email = self._email_of(sociallogin)
         if not email_domain_allowed(email):
-            messages.error(request, domain_error_message())
+            domains = ", ".join("@" + d for d in settings.COMPANY_EMAIL_DOMAINS)
+            messages.error(
+                request,
+                _(
+                    "Single sign-on refused: %(email)s is not a company address (%(domains)s). "
+                    "Sign-up is reserved for company addresses."
+                )
+                % {"email": email or _("no e-mail address"), "domains": domains},
+            )
             raise ImmediateHttpResponse(redirect("account_login"))
+        user = sociallogin.user
+        if sociallogin.is_existing and not user.is_claimed:
+            user.is_claimed = True
+            user.save(update_fields=["is_claimed"])
 
     def is_open_for_signup(self, request, sociallogin) -> bool:
         return email_domain_allowed(self._email_of(sociallogin))
 
     def populate_user(self, request, sociallogin, data):
-        """Just-in-time account: name from the provider, organisation from the directory when known."""
+        """Just-in-time account for someone the directory does not list (yet): name and language from
+        the provider's claims. People the directory knows never get here: pre_social_login links
+        their existing account, entity, manager and job title included."""
         user = super().populate_user(request, sociallogin, data)
         user.email = (user.email or "").lower()
         name = " ".join(filter(None, [data.get("first_name"), data.get("last_name")])) or data.get("name")
         user.display_name = (name or user.email.split("@")[0]).strip()[:150]
+        locale = str(self._claims_of(sociallogin).get("locale") or "")[:2].lower()
+        if locale in dict(settings.LANGUAGES):
+            user.language = locale
         return user

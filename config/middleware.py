@@ -36,11 +36,24 @@ class ContentSecurityPolicyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        form_action = ["'self'"]
-        if settings.OIDC_ISSUER:
-            issuer = urlparse(settings.OIDC_ISSUER)
-            form_action.append(f"{issuer.scheme}://{issuer.netloc}")
-        self.form_action = " ".join(form_action)
+
+    @staticmethod
+    def _form_action() -> str:
+        """'self' plus the SSO providers' origins: allauth's "Continue" form redirects to them.
+
+        Read at each request from the configured provider apps (cheap), so it always matches them.
+        """
+        sources = ["'self'"]
+        providers = getattr(settings, "SOCIALACCOUNT_PROVIDERS", {}) or {}
+        for provider in providers.values():
+            for app in provider.get("APPS", []):
+                url = (app.get("settings") or {}).get("server_url")
+                if url:
+                    origin = urlparse(url)
+                    source = f"{origin.scheme}://{origin.netloc}"
+                    if source not in sources:
+                        sources.append(source)
+        return " ".join(sources)
 
     def __call__(self, request):
         nonce = secrets.token_urlsafe(16)
@@ -56,7 +69,7 @@ class ContentSecurityPolicyMiddleware:
                 "connect-src 'self' ws: wss:; "
                 "object-src 'none'; "
                 "base-uri 'self'; "
-                f"form-action {self.form_action}; "
+                f"form-action {self._form_action()}; "
                 "frame-ancestors 'none'; "
                 "worker-src 'self'; "
                 "manifest-src 'self'"

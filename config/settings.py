@@ -244,7 +244,13 @@ if OIDC_ISSUER:
                 "name": get_str("OIDC_NAME", "Company SSO"),
                 "client_id": get_str("OIDC_CLIENT_ID", required=True),
                 "secret": get_str("OIDC_CLIENT_SECRET", required=True),
-                "settings": {"server_url": OIDC_ISSUER, "fetch_userinfo": True},
+                "settings": {
+                    "server_url": OIDC_ISSUER,
+                    "fetch_userinfo": True,
+                    # The company IdP vouches for its own addresses: an account the HR directory
+                    # created is linked by e-mail at the first SSO login instead of duplicated.
+                    "verified_email": COMPANY_EMAIL_DOMAINS,
+                },
             }
         ],
         "OAUTH_PKCE_ENABLED": True,
