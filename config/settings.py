@@ -31,6 +31,9 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY: this environment variable is required when DEBUG is off")
 if not DEBUG and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY: use at least 50 random characters in production")
+# Rotation: the previous keys, comma separated, still verify sessions, password-reset and
+# unsubscribe links signed before the change, while everything new is signed with SECRET_KEY.
+SECRET_KEY_FALLBACKS = get_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

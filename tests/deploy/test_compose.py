@@ -7,6 +7,9 @@ Postgres and Redis: migrate, gunicorn, daphne, the Celery worker and beat.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 import re
 import secrets
@@ -15,6 +18,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
@@ -43,6 +47,7 @@ SETTINGS_CALL = re.compile(r"\bget_(?:str|bool|int|url|list|database)\(\s*[\"'](
 INTERPOLATION = re.compile(r"\$\{(\w+)(?::?[-?]([^}]*))?\}")
 
 START_TIMEOUT = 30  # seconds a server gets to answer
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455
 STOP_TIMEOUT = 10  # seconds a process gets to exit on SIGTERM before SIGKILL
 
 
@@ -51,16 +56,20 @@ def compose() -> dict:
     return yaml.safe_load(COMPOSE_FILE.read_text())
 
 
-def with_defaults(value) -> str:
-    """What Compose makes of a value when no variable is set: ${VAR:-default} -> default."""
-    return INTERPOLATION.sub(lambda m: m.group(2) or "", str(value)).replace("$$", "$")
+def with_defaults(value, variables: dict[str, str] | None = None) -> str:
+    """What Compose makes of a value: ${VAR:-default} -> the variable from `variables` (the shell or
+    .env), else the default."""
+    variables = variables or {}
+    return INTERPOLATION.sub(lambda m: variables.get(m.group(1)) or m.group(2) or "", str(value)).replace(
+        "$$", "$"
+    )
 
 
-def service_command(name: str) -> list[str]:
+def service_command(name: str, variables: dict[str, str] | None = None) -> list[str]:
     command = compose()["services"][name]["command"]
     if isinstance(command, list):
-        return [with_defaults(part) for part in command]
-    return shlex.split(with_defaults(command))
+        return [with_defaults(part, variables) for part in command]
+    return shlex.split(with_defaults(command, variables))
 
 
 def service_environment(name: str) -> dict[str, str]:
@@ -124,6 +133,9 @@ def test_compose_services():
     assert service_environment("ws")["CONN_MAX_AGE"] == "0", "daphne keeps no database connection"
     assert service_command("migrate")[:3] == ["python", "manage.py", "migrate"]
     assert service_command("worker")[:4] == ["celery", "-A", "config", "worker"]
+    assert "--concurrency ${WORKER_CONCURRENCY:-2}" in services["worker"]["command"]
+    assert service_command("worker", {"WORKER_CONCURRENCY": "8"})[-2:] == ["--concurrency", "8"]
+    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
     assert "django_celery_beat.schedulers:DatabaseScheduler" in service_command("beat")
 
     assert services["migrate"]["restart"] == "no"
@@ -143,6 +155,37 @@ def test_compose_services():
     assert proxy["image"].startswith("nginx:")
     assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
     assert any(str(port).endswith(":80") and "HTTP_PORT" in str(port) for port in proxy["ports"])
+
+
+def test_web_processes_are_stateless_and_tasks_acknowledged_late():
+    """What `--scale web=4 --scale worker=4` relies on (docs/operations.md, "Scale out")."""
+    from django.conf import settings
+
+    # Sessions in the database (or the Redis cache), never in a process or on a container's disk.
+    assert settings.SESSION_ENGINE in {
+        "django.contrib.sessions.backends.db",
+        "django.contrib.sessions.backends.cached_db",
+        "django.contrib.sessions.backends.cache",
+    }
+    if settings.SESSION_ENGINE.endswith(".cache"):
+        assert "redis" in settings.CACHES["default"]["BACKEND"].lower()
+    assert settings.CELERY_TASK_ACKS_LATE is True
+    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    # Media on the shared volume, or in S3-compatible storage through django-storages.
+    code = "from django.conf import settings; print(settings.STORAGES['default']['BACKEND'])"
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env = {**base, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    s3 = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=REPO,
+        env={**env, "AWS_STORAGE_BUCKET_NAME": "ideabox-media", "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert s3.stdout.strip() == "storages.backends.s3.S3Storage", s3.stderr[-1000:]
 
 
 def test_nginx_routes_websockets_to_daphne_and_the_rest_to_gunicorn():
@@ -436,8 +479,103 @@ def test_web_service_serves_healthz(native, migrated):
     assert "/healthz" in log.read_text(errors="replace"), "gunicorn's access log goes to stdout"
 
 
-@pytest.mark.timeout(90)
-def test_ws_service_serves_healthz_live(native, migrated):
+def _django(env: dict[str, str], code: str) -> str:
+    """Runs Python with Django set up in a service's environment; returns its last output line."""
+    prelude = (
+        "import django, os\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
+        "django.setup()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, f"{code}\n{result.stderr[-3000:]}"
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+
+
+SESSION_FOR_A_USER = """
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+user, _ = get_user_model().objects.get_or_create(
+    email="ws-probe@example.com", defaults={"display_name": "WS"}
+)
+store = import_module(settings.SESSION_ENGINE).SessionStore()
+store[SESSION_KEY] = str(user.pk)
+store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+store.create()
+print(user.pk, settings.SESSION_COOKIE_NAME, store.session_key)
+"""
+
+
+class _WebSocket:
+    """The client side of RFC 6455, just enough to talk to a consumer (no library in the lock)."""
+
+    def __init__(self, port: int, path: str, cookie: str):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: http://127.0.0.1:{port}\r\nCookie: {cookie}\r\n\r\n"
+        )
+        self.sock.sendall(request.encode())
+        response = b""
+        while b"\r\n\r\n" not in response:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                break
+            response += chunk
+        head, _, self.buffer = response.partition(b"\r\n\r\n")
+        self.status_line = head.split(b"\r\n", 1)[0].decode(errors="replace")
+        expected = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()  # noqa: S324
+        self.accepted = self.status_line.split()[1:2] == ["101"] and expected.encode() in head
+
+    def _read(self, count: int) -> bytes:
+        while len(self.buffer) < count:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("the server closed the connection")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def send_text(self, text: str) -> None:
+        payload = text.encode()
+        assert len(payload) < 126
+        mask = os.urandom(4)
+        masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
+        self.sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+
+    def receive_text(self) -> str:
+        first, second = self._read(2)
+        length = second & 0x7F
+        if length == 126:
+            length = struct.unpack("!H", self._read(2))[0]
+        elif length == 127:
+            length = struct.unpack("!Q", self._read(8))[0]
+        payload = self._read(length)
+        if first & 0x0F == 0x8:
+            code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+            raise ConnectionError(f"the server closed the websocket with code {code}")
+        return payload.decode()
+
+    def close(self) -> None:
+        with suppress(OSError):
+            self.sock.close()
+
+
+@pytest.mark.timeout(120)
+def test_ws_service_accepts_websockets(native, migrated):
+    """daphne: /healthz/live answers, and a logged-in websocket gets its pong and a message that
+    another process sends through the Redis channel layer."""
     _require_migrated(migrated)
     port = _free_port()
     args = _replace_option(service_command("ws"), ("-b", "--bind"), "127.0.0.1")
@@ -445,6 +583,7 @@ def test_ws_service_serves_healthz_live(native, migrated):
     log = native["dir"] / "ws.log"
     env = native["env_for"]("ws")
     assert env["CONN_MAX_AGE"] == "0"
+    user_id, cookie_name, session_key = _django(env, SESSION_FOR_A_USER).split()
     with _running(args, env, log) as process:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -457,57 +596,108 @@ def test_ws_service_serves_healthz_live(native, migrated):
                 time.sleep(0.3)
         _wait_for_status(process, f"http://127.0.0.1:{port}/healthz/live", log)
 
+        anonymous = _WebSocket(port, "/ws/notifications/", "")
+        anonymous.close()
+        # The consumer refuses anyone not logged in: daphne answers the handshake with 403.
+        assert not anonymous.accepted
+        assert anonymous.status_line.split()[1:2] == ["403"], anonymous.status_line
 
-@pytest.mark.timeout(90)
+        client = _WebSocket(port, "/ws/notifications/", f"{cookie_name}={session_key}")
+        try:
+            assert client.accepted, f"websocket refused: {client.status_line}\n{_tail(log)}"
+            client.send_text('{"type": "ping"}')
+            assert json.loads(client.receive_text()) == {"type": "pong"}
+            sent = _django(
+                env,
+                "from config.realtime import group_send_safely\n"
+                f"print(group_send_safely('user.{user_id}', "
+                "{'type': 'notify', 'payload': {'type': 'probe', 'n': 1}}))",
+            )
+            assert sent == "True"
+            assert json.loads(client.receive_text()) == {"type": "probe", "n": 1}
+        finally:
+            client.close()
+
+
+def _wait_in_log(process, log: Path, pattern: re.Pattern, what: str, timeout: float = START_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while not pattern.search(log.read_text(errors="replace")):
+        if process.poll() is not None:
+            pytest.fail(f"{what}: the process exited with {process.returncode}:\n{_tail(log)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {timeout:.0f} s:\n{_tail(log)}")
+        time.sleep(0.5)
+
+
+@pytest.mark.timeout(150)
 def test_worker_service_runs_a_task(native, migrated):
+    """The worker runs a task sent through the broker, with the concurrency of WORKER_CONCURRENCY,
+    and its container health check (a ping through the broker) passes."""
     _require_migrated(migrated)
     log = native["dir"] / "worker.log"
-    env = native["env_for"]("worker")
+    env = {**native["env_for"]("worker"), "HOSTNAME": socket.gethostname()}
     send = (
         "from config.celery import app\n"
         "result = app.send_task('gamification.tasks.badges_for_users', args=[[]])\n"
         "print(result.id)\n"
     )
-    with _running(service_command("worker"), env, log) as process:
-        sent = subprocess.run(
-            ["python", "-c", send], cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False
+    command = service_command("worker", {"WORKER_CONCURRENCY": "3"})
+    with _running(command, env, log) as process:
+        task_id = _django(env, send)
+        _wait_in_log(process, log, re.compile(rf"{re.escape(task_id)}\]? succeeded"), f"task {task_id}")
+        assert re.search(r"concurrency:\s+3\b", log.read_text(errors="replace")), _tail(log)
+        check = compose()["services"]["worker"]["healthcheck"]["test"]
+        assert check[0] == "CMD-SHELL"
+        result = subprocess.run(
+            ["/bin/sh", "-c", with_defaults(check[1])],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
-        assert sent.returncode == 0, f"could not send the task:\n{sent.stderr}"
-        task_id = sent.stdout.strip().splitlines()[-1]
-        deadline = time.monotonic() + START_TIMEOUT
-        done = re.compile(rf"{re.escape(task_id)}\]? succeeded")
-        while not done.search(log.read_text(errors="replace")):
-            if process.poll() is not None:
-                pytest.fail(f"the worker exited with {process.returncode}:\n{_tail(log)}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"task {task_id} did not succeed within {START_TIMEOUT} s:\n{_tail(log)}")
-            time.sleep(0.5)
+        assert result.returncode == 0, f"the worker health check fails:\n{result.stdout}\n{result.stderr}"
+        assert "pong" in result.stdout
 
 
-@pytest.mark.timeout(90)
-def test_beat_service_schedules_from_the_database(native, migrated):
+PERIODIC_PROBE = """
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+every, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.SECONDS)
+PeriodicTask.objects.update_or_create(
+    name="deploy-test-probe",
+    defaults={
+        "interval": every, "task": "gamification.tasks.badges_for_users", "args": "[[]]", "enabled": True
+    },
+)
+print(PeriodicTask.objects.count())
+"""
+
+
+@pytest.mark.timeout(150)
+def test_beat_service_sends_periodic_tasks_that_the_worker_runs(native, migrated):
+    """beat, with the schedule in the database, sends a due periodic task; the worker runs it."""
     _require_migrated(migrated)
-    log = native["dir"] / "beat.log"
-
-    def periodic_tasks() -> int:
-        try:
-            return native["count_rows"]("django_celery_beat_periodictask")
-        except Exception:  # the table is checked again once beat has stopped
-            return 0
-
-    def started(output: str) -> bool:
-        return "beat: Starting" in output and ("Sending due task" in output or "DatabaseScheduler" in output)
-
-    with _running(service_command("beat"), native["env_for"]("beat"), log) as process:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and process.poll() is None:
-            if started(log.read_text(errors="replace")) and periodic_tasks():
-                break
-            time.sleep(0.5)
-        assert process.poll() is None, f"beat exited with {process.returncode}:\n{_tail(log)}"
-    output = log.read_text(errors="replace")
-    assert started(output), f"beat did not start with the DatabaseScheduler:\n{_tail(log)}"
-    assert native["count_rows"]("django_celery_beat_periodictask") > 0, "beat stored no periodic task"
+    beat_log = native["dir"] / "beat.log"
+    worker_log = native["dir"] / "worker-for-beat.log"
+    env = native["env_for"]("beat")
+    assert int(_django(env, PERIODIC_PROBE)) >= 1
+    with (
+        _running(service_command("worker"), native["env_for"]("worker"), worker_log) as worker,
+        _running(service_command("beat"), env, beat_log) as beat,
+    ):
+        _wait_in_log(beat, beat_log, re.compile(r"Sending due task deploy-test-probe"), "beat sent no task")
+        _wait_in_log(
+            worker,
+            worker_log,
+            re.compile(r"badges_for_users\[[\w-]+\] succeeded"),
+            "the worker ran no periodic task",
+        )
+        assert beat.poll() is None, f"beat exited with {beat.returncode}:\n{_tail(beat_log)}"
+    output = beat_log.read_text(errors="replace")
+    assert "DatabaseScheduler" in output, f"beat did not start with the DatabaseScheduler:\n{_tail(beat_log)}"
+    # The schedule of config/settings.py was stored in the database next to the probe.
+    assert native["count_rows"]("django_celery_beat_periodictask") > 1, "beat stored no periodic task"
 
 
 @pytest.mark.timeout(120)
