@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Entity, User
@@ -38,6 +38,7 @@ ROLE_SEPARATORS = (";", "|", ",")
 PATH_SEPARATOR = "/"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 BATCH_SIZE = 1000
+ADVISORY_LOCK = 0x1DEA_B0C5  # pg_advisory_xact_lock key of the directory import
 # Fields the import owns on an existing account; the person's own choices (language, leaderboard
 # visibility, notification preferences) are theirs once the account exists.
 USER_FIELDS = (
@@ -387,6 +388,10 @@ def directory_import(*, data: bytes, dry_run: bool = False) -> DirectoryReport:
     from accounts.models import DomainCorrespondent
 
     started = time.perf_counter()
+    if connection.vendor == "postgresql":
+        # One import at a time (a double click in the admin, a cron overlapping a manual run).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
     report = DirectoryReport(dry_run=dry_run)
     rows, rejected, report.lines = directory_parse(data)
     rows = _check_managers(rows, rejected)
