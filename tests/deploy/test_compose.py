@@ -237,9 +237,14 @@ def test_dockerfile_final_stage_is_slim_and_not_root():
     user = users[-1].split(":")[0]
     assert user not in {"root", "0"}, f"the final stage runs as {users[-1]!r}"
 
-    build_tools = re.compile(r"(?<![\w.-])(gcc|g\+\+|build-essential|make)(?![\w.-])")
+    build_tools = re.compile(
+        r"(?<![\w.-])(gcc|g\+\+|cc|c\+\+|clang|build-essential|make|cmake|pkg-config|[\w.+-]+-dev)(?![\w.+-])"
+    )
     offending = [line for line in final if build_tools.search(line)]
     assert not offending, f"the final stage installs build tools: {offending}"
+    # Nothing but the virtualenv and the application comes from the builder (no compiler copied over).
+    copied = [line.split()[1:-1] for line in final if line.startswith("COPY --from=")]
+    assert copied == [["--from=builder", "/opt/venv"], ["--from=builder", "/app"]], copied
     assert any(line.startswith("COPY --from=builder /opt/venv") for line in final)
     exposed = {port for line in final if line.upper().startswith("EXPOSE ") for port in line.split()[1:]}
     assert {"8000", "8001"} <= exposed
