@@ -89,22 +89,24 @@ class UserAdmin(BaseUserAdmin):
         form = DirectoryImportForm()
         if request.method == "POST" and "apply" in request.POST:
             token = request.POST.get("token", "")
-            data = cache.get(PREVIEW_KEY.format(token=token)) if token.isalnum() else None
-            if data is None:
+            preview = cache.get(PREVIEW_KEY.format(token=token)) if token.isalnum() else None
+            if preview is None:
                 messages.error(request, gettext("The preview has expired: upload the file again."))
                 return redirect("admin:accounts_user_import_directory")
             cache.delete(PREVIEW_KEY.format(token=token))
-            report, error = self._run_import(data, dry_run=False)
+            data, allow = preview
+            report, error = self._run_import(data, dry_run=False, allow_mass_deactivation=allow)
             token = None
         elif request.method == "POST":
             form = DirectoryImportForm(request.POST, request.FILES)
             if form.is_valid():
                 data = form.cleaned_data["file"].read()
                 dry_run = form.cleaned_data["dry_run"]
-                report, error = self._run_import(data, dry_run=dry_run)
-                if report is not None and dry_run:
+                allow = form.cleaned_data["allow_mass_deactivation"]
+                report, error = self._run_import(data, dry_run=dry_run, allow_mass_deactivation=allow)
+                if report is not None and dry_run and not (report.warnings and not allow):
                     token = secrets.token_hex(16)
-                    cache.set(PREVIEW_KEY.format(token=token), data, PREVIEW_SECONDS)
+                    cache.set(PREVIEW_KEY.format(token=token), (data, allow), PREVIEW_SECONDS)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -117,9 +119,12 @@ class UserAdmin(BaseUserAdmin):
         return TemplateResponse(request, "admin/accounts/user/import_directory.html", context)
 
     @staticmethod
-    def _run_import(data: bytes, *, dry_run: bool):
+    def _run_import(data: bytes, *, dry_run: bool, allow_mass_deactivation: bool):
         try:
-            return directory_import(data=data, dry_run=dry_run), None
+            report = directory_import(
+                data=data, dry_run=dry_run, allow_mass_deactivation=allow_mass_deactivation
+            )
+            return report, None
         except DirectoryFileError as exc:
             return None, str(exc)
 

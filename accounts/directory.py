@@ -38,6 +38,9 @@ ROLE_SEPARATORS = (";", "|", ",")
 PATH_SEPARATOR = "/"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 BATCH_SIZE = 1000
+# Deactivating more than this share of the active people (and more than this many) needs a confirmation.
+MASS_DEACTIVATION_SHARE = 0.5
+MASS_DEACTIVATION_MINIMUM = 20
 ADVISORY_LOCK = 0x1DEA_B0C5  # pg_advisory_xact_lock key of the directory import
 # Fields the import owns on an existing account; the person's own choices (language, leaderboard
 # visibility, notification preferences) are theirs once the account exists.
@@ -80,6 +83,7 @@ class DirectoryReport:
     deactivated: int = 0
     entities_created: int = 0
     rejected: list[RejectedLine] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -376,8 +380,13 @@ def _roles_of(row: _Row, user: User | None, correspondent_ids: set[int]) -> dict
 
 
 @transaction.atomic
-def directory_import(*, data: bytes, dry_run: bool = False) -> DirectoryReport:
+def directory_import(
+    *, data: bytes, dry_run: bool = False, allow_mass_deactivation: bool = False
+) -> DirectoryReport:
     """Applies the directory file; with ``dry_run`` computes the same report and writes nothing.
+
+    A file that would deactivate more than half of the people (a truncated export, the wrong
+    file) is refused, nothing imported, unless ``allow_mass_deactivation``; a dry run warns.
 
     Guarantees: idempotent (a second run of the same file reports 0 changed); a DirectoryFileError
     (encoding, columns) imports nothing; each rejected line is reported with its number and reason
@@ -520,6 +529,22 @@ def directory_import(*, data: bytes, dry_run: bool = False) -> DirectoryReport:
         and user.pk not in listed
         and user.email.lower() not in rejected_emails  # a bad line is no proof of departure
     ]
+    managed = sum(
+        1 for user in users if user.is_active and user.is_claimed and not (user.is_staff or user.is_superuser)
+    )
+    if len(absent) > MASS_DEACTIVATION_MINIMUM and len(absent) > managed * MASS_DEACTIVATION_SHARE:
+        message = _(
+            "The file would deactivate %(absent)d of the %(managed)d active people (more than half): "
+            "is it the complete directory?"
+        ) % {"absent": len(absent), "managed": managed}
+        if not (allow_mass_deactivation or dry_run):
+            raise DirectoryFileError(
+                message
+                + " "
+                + _("Import it with “allow mass deactivation” (--allow-mass-deactivation) if it is.")
+            )
+        if not allow_mass_deactivation:
+            report.warnings.append(message)
     for start in range(0, len(absent), BATCH_SIZE):
         User.objects.filter(pk__in=absent[start : start + BATCH_SIZE]).update(is_active=False)
     report.deactivated = len(absent)

@@ -34,3 +34,7 @@ class DirectoryImportForm(forms.Form):
     dry_run = forms.BooleanField(
         label=_("Dry run: show what would change, write nothing"), required=False, initial=True
     )
+    allow_mass_deactivation = forms.BooleanField(
+        label=_("Allow mass deactivation (more than half of the people absent from the file)"),
+        required=False,
+    )

@@ -15,6 +15,7 @@ from accounts.directory import COLUMNS, directory_import
 from accounts.models import Entity, User
 from ideas.models import Idea
 from ideas.services import idea_save_draft, idea_submit
+from tests import factories as f
 
 HEADER = list(COLUMNS)
 
@@ -410,3 +411,44 @@ def test_admin_upload_is_refused_to_non_staff_and_staff_without_permission(org, 
     upload.seek(0)
     assert client.post(url, {"file": upload}).status_code == 403
     assert User.objects.get(email="alice@example.com").job_title == ""
+
+
+@pytest.mark.django_db
+def test_a_file_deactivating_most_people_needs_a_confirmation(small, tmp_path, capsys):
+    for index in range(30):
+        f.UserFactory(email=f"staff{index}@example.com")
+    path = tmp_path / "directory.csv"
+    path.write_bytes(to_csv(small))
+
+    with pytest.raises(CommandError, match="would deactivate 30 of the 30 active people"):
+        call_command("import_directory", str(path))
+    assert User.objects.filter(is_active=True).count() == 30
+    assert not User.objects.filter(email="alice@example.com").exists()
+
+    call_command("import_directory", str(path), "--dry-run")
+    assert "would deactivate 30 of the 30" in capsys.readouterr().err
+
+    call_command("import_directory", str(path), "--allow-mass-deactivation")
+    assert "30 deactivated" in capsys.readouterr().out
+    assert User.objects.filter(is_active=True).count() == 4
+
+
+@pytest.mark.django_db
+def test_admin_preview_of_a_mass_deactivation_offers_no_apply(org, client, small):
+    for index in range(30):
+        f.UserFactory(email=f"more{index}@example.com")
+    client.force_login(org.ada)
+    url = reverse("admin:accounts_user_import_directory")
+    upload = io.BytesIO(to_csv(small))
+    upload.name = "directory.csv"
+    page = client.post(url, {"file": upload, "dry_run": "on"})
+    assert "is it the complete directory?" in page.content.decode()
+    assert page.context["token"] is None
+    assert "Apply this import" not in page.content.decode()
+
+    upload.seek(0)
+    page = client.post(url, {"file": upload, "dry_run": "on", "allow_mass_deactivation": "on"})
+    assert "is it the complete directory?" not in page.content.decode()
+    applied = client.post(url, {"apply": "1", "token": page.context["token"]})
+    assert "Import done" in applied.content.decode()
+    assert not User.objects.filter(email="more0@example.com", is_active=True).exists()
