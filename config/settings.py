@@ -148,7 +148,7 @@ if REDIS_URL:
         {"address": REDIS_URL, "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS, "socket_timeout": 15}
     ]
     # CHANNELS_LAYER=pubsub: Redis pub/sub (one message per group and daphne process, fanned out in
-    # memory; at most once) instead of one Redis list entry per websocket (bench/README.md).
+    # memory; at most once) instead of one Redis list entry per websocket (bench/extra_websockets.py).
     if get_str("CHANNELS_LAYER", "core") == "pubsub":
         CHANNEL_LAYERS = {
             "default": {
