@@ -354,7 +354,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="5 votes instead of 20 (still 1,000 clients)")
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--votes", type=int, default=None)
-    parser.add_argument("--connect-concurrency", type=int, default=100, help="connects in flight at once")
+    parser.add_argument("--connect-concurrency", type=int, default=25, help="connects in flight at once")
     parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS") or 3))
     parser.add_argument("--web-threads", type=int, default=int(os.environ.get("WEB_THREADS") or 4))
     parser.add_argument(
