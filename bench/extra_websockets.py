@@ -275,16 +275,42 @@ def post_vote(base: str, idea: int, session_key: str, names: dict) -> tuple[floa
     return sent, time.perf_counter(), response.status_code
 
 
-async def drive(setup: dict, ws_port: int, http_port: int, *, votes: int, connect_concurrency: int) -> dict:
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc), to tell server work from waiting."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def drive(
+    setup: dict,
+    ws_ports: list[int],
+    http_port: int,
+    *,
+    votes: int,
+    connect_concurrency: int,
+    daphne_pids: list[int],
+) -> dict:
     state = Watchers()
     stop_evt = asyncio.Event()
     gate = asyncio.Semaphore(connect_concurrency)
-    uri = f"ws://127.0.0.1:{ws_port}/ws/ideas/{setup['idea']}/"
-    origin = f"http://127.0.0.1:{ws_port}"
+    # Clients spread over the daphne processes in turn, as the proxy's upstream would.
+    uris = [f"ws://127.0.0.1:{port}/ws/ideas/{setup['idea']}/" for port in ws_ports]
+    origins = [f"http://127.0.0.1:{port}" for port in ws_ports]
     started = time.perf_counter()
     tasks = [
         asyncio.create_task(
-            watch(i, uri, {"Cookie": f"{setup['cookie_name']}={key}"}, origin, state, gate, stop_evt)
+            watch(
+                i,
+                uris[i % len(uris)],
+                {"Cookie": f"{setup['cookie_name']}={key}"},
+                origins[i % len(origins)],
+                state,
+                gate,
+                stop_evt,
+            )
         )
         for i, key in enumerate(setup["clients"])
     ]
@@ -298,6 +324,8 @@ async def drive(setup: dict, ws_port: int, http_port: int, *, votes: int, connec
     base = f"http://127.0.0.1:{http_port}"
     per_vote = []
     expected = setup["votes_before"]
+    daphne_cpu = sum(process_cpu_seconds(pid) for pid in daphne_pids)
+    own_cpu = resource.getrusage(resource.RUSAGE_SELF)
     for k in range(votes):
         expected += 1
         listeners = set(state.connected)
@@ -331,6 +359,9 @@ async def drive(setup: dict, ws_port: int, http_port: int, *, votes: int, connec
             }
         )
         await asyncio.sleep(0.3)
+    daphne_cpu = sum(process_cpu_seconds(pid) for pid in daphne_pids) - daphne_cpu
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    own_cpu = (after.ru_utime - own_cpu.ru_utime) + (after.ru_stime - own_cpu.ru_stime)
     stop_evt.set()
     for task in tasks:
         task.cancel()
@@ -341,6 +372,8 @@ async def drive(setup: dict, ws_port: int, http_port: int, *, votes: int, connec
         "connect_seconds": connect_seconds,
         "failures": state.failures,
         "votes": per_vote,
+        "daphne_cpu_per_vote": daphne_cpu / max(len(per_vote), 1),
+        "clients_cpu_per_vote": own_cpu / max(len(per_vote), 1),
     }
 
 
@@ -368,6 +401,12 @@ def main() -> int:
         default="0",
         help="CONN_MAX_AGE of daphne (docker-compose.yml's ws service sets 0, the default here)",
     )
+    parser.add_argument(
+        "--ws-processes",
+        type=int,
+        default=1,
+        help="daphne processes, clients spread over them as by the proxy (docker compose --scale ws=N)",
+    )
     args = parser.parse_args()
     votes = args.votes or (5 if args.quick else 20)
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
@@ -382,15 +421,18 @@ def main() -> int:
     setup = run_setup(env, args.clients, votes)
     logs = Path(os.environ.get("BENCH_LOG_DIR", "/tmp")) / f"ideabox-bench-ws-{os.getpid()}"
     logs.mkdir(parents=True, exist_ok=True)
-    ws_port, http_port = free_port(), free_port()
+    ws_ports, http_port = [free_port() for _ in range(args.ws_processes)], free_port()
     ws_env = dict(env, CONN_MAX_AGE=str(args.ws_conn_max_age))
     # docker-compose.yml: ws = `daphne -b 0.0.0.0 -p 8001 config.asgi:application`,
     # web = `gunicorn config.wsgi:application --bind 0.0.0.0:8000 --worker-class gthread ...`.
-    daphne = start(
-        [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(ws_port), "config.asgi:application"],
-        ws_env,
-        logs / "daphne.log",
-    )
+    daphnes = [
+        start(
+            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            ws_env,
+            logs / f"daphne-{k}.log",
+        )
+        for k, port in enumerate(ws_ports)
+    ]
     gunicorn = start(
         [
             str(BIN / "gunicorn"),
@@ -408,17 +450,26 @@ def main() -> int:
         logs / "gunicorn.log",
     )
     try:
-        wait_http(f"http://127.0.0.1:{ws_port}/healthz/live", timeout=60, process=daphne)
+        for port, daphne in zip(ws_ports, daphnes, strict=True):
+            wait_http(f"http://127.0.0.1:{port}/healthz/live", timeout=60, process=daphne)
         wait_http(f"http://127.0.0.1:{http_port}/healthz/live", timeout=60, process=gunicorn)
         print(
-            f"servers up: daphne :{ws_port}, gunicorn :{http_port}; connecting {args.clients} clients...",
+            f"servers up: daphne {ws_ports}, gunicorn :{http_port}; connecting {args.clients} clients...",
             flush=True,
         )
         result = asyncio.run(
-            drive(setup, ws_port, http_port, votes=votes, connect_concurrency=args.connect_concurrency)
+            drive(
+                setup,
+                ws_ports,
+                http_port,
+                votes=votes,
+                connect_concurrency=args.connect_concurrency,
+                daphne_pids=[d.pid for d in daphnes],
+            )
         )
     finally:
-        stop(daphne)
+        for daphne in daphnes:
+            stop(daphne)
         stop(gunicorn)
     measured = [v for v in result["votes"] if v.get("last_after_response") is not None]
     complete = [v for v in measured if v["reached"] == v["listeners"]]
@@ -471,6 +522,20 @@ def main() -> int:
             "ok": missed == 0,
         },
         {
+            "metric": "daphne CPU per vote (fan-out to every client, idle time included)",
+            "value": round(result["daphne_cpu_per_vote"], 4),
+            "unit": "s",
+            "target": "",
+            "ok": None,
+        },
+        {
+            "metric": "client process CPU per vote (1,000 websockets + the HTTP vote)",
+            "value": round(result["clients_cpu_per_vote"], 4),
+            "unit": "s",
+            "target": "",
+            "ok": None,
+        },
+        {
             "metric": f"time to connect {result['clients']} clients ({args.connect_concurrency} in flight)",
             "value": round(result["connect_seconds"], 2),
             "unit": "s",
@@ -483,7 +548,8 @@ def main() -> int:
     notes = " ".join(
         [
             f"Started {started_at:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, load average {load[0]:.2f}",
-            f"(shared machine). daphne (docker-compose `ws` command, CONN_MAX_AGE={args.ws_conn_max_age})",
+            f"(shared machine). {args.ws_processes} daphne process(es) (docker-compose `ws` command,",
+            f"CONN_MAX_AGE={args.ws_conn_max_age})",
             "and gunicorn gthread",
             f"({args.web_workers} workers x {args.web_threads} threads, the `web` command) on 127.0.0.1;",
             f"Redis channel layer CHANNELS_LAYER={args.layer},",
