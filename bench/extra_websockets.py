@@ -15,7 +15,12 @@ The clients (the `websockets` package, asyncio) run in this process, apart from 
 vote is a real HTTP POST (htmx, as the page does) by a different person to gunicorn; the latency of
 one vote is the time from its HTTP response to the moment the last connected client got the
 message carrying the new count (it can be negative for the first clients: the server broadcasts on
-commit, before it answers). p50 and p95 are over the votes. Target: p95 under 1 s.
+commit, before it answers). p50 and p95 are over the votes. Target: p95 under 1 s. The CPU used by
+daphne per vote tells fan-out work from waiting on a loaded machine.
+
+Options for the comparisons in bench/results/extras/: --layer pubsub (CHANNELS_LAYER), --ws-processes
+N (N daphne processes, clients spread over them as by the proxy: `docker compose up --scale ws=N`),
+--ws-conn-max-age (daphne's CONN_MAX_AGE; compose sets 0), --connect-concurrency (connects in flight).
 """
 
 from __future__ import annotations
