@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import Domain, DomainCorrespondent, Entity, User
 
@@ -201,6 +201,24 @@ def _entity(name, kind, parent=None) -> Entity:
     return entity
 
 
+def _set_managers(people: list[User]) -> None:
+    """Writes each person's manager: one UPDATE ... FROM (VALUES ...) per 5,000 people on
+    Postgres (bulk_update's CASE of 2,000 branches per row took minutes at 200,000 people)."""
+    if connection.vendor != "postgresql":
+        User.objects.bulk_update(people, ["manager"], batch_size=2000)
+        return
+    table = User._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(people), 5000):
+            batch = people[start : start + 5000]
+            values = ", ".join(["(%s, %s)"] * len(batch))
+            cursor.execute(
+                f"UPDATE {table} AS u SET manager_id = v.manager_id FROM (VALUES {values}) "  # noqa: S608
+                "AS v(id, manager_id) WHERE u.id = v.id",
+                [x for p in batch for x in (p.pk, p.manager_id)],
+            )
+
+
 @transaction.atomic
 def build_organisation(*, employees: int, seed: int, progress=None) -> DemoOrganisation:
     """Creates ``employees`` people (the demo logins included) in a fresh organisation."""
@@ -356,15 +374,19 @@ def build_organisation(*, employees: int, seed: int, progress=None) -> DemoOrgan
         if progress:
             progress(size)
     User.objects.bulk_create(people, batch_size=2000)
-    ids_by_email = dict(User.objects.filter(email__in=[p.email for p in people]).values_list("email", "pk"))
+    if any(p.pk is None for p in people):  # databases that do not return the new ids
+        ids_by_email = dict(
+            User.objects.filter(email__in=[p.email for p in people]).values_list("email", "pk")
+        )
+        for person_obj in people:
+            person_obj.pk = ids_by_email[person_obj.email]
     updates = []
     for person_obj, manager_ref in zip(people, managers, strict=True):
-        person_obj.pk = ids_by_email[person_obj.email]
         manager_id = -manager_ref if manager_ref < 0 else None
         updates.append((person_obj, manager_id, manager_ref))
     for person_obj, manager_id, manager_ref in updates:
         person_obj.manager_id = manager_id if manager_id else people[manager_ref].pk
-    User.objects.bulk_update(people, ["manager"], batch_size=2000)
+    _set_managers(people)
     # Alice reports to Bob; Colin, Chloé and Xavier have managers in their departments.
     dept_head = {dept.pk: head for dept, head in zip(departments, heads_dept, strict=True)}
     User.objects.filter(pk=named["employee"].pk).update(manager=named["manager"])

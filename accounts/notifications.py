@@ -72,15 +72,34 @@ def unread_count(user_id: int) -> int:
 
 
 def push_unread(created: list[tuple[int, str]]) -> None:
-    """Sends each recipient their unread count and the new text over the websocket (best effort)."""
-    from accounts.consumers import user_group
-    from config.realtime import group_send_safely
+    """Sends each recipient their unread count and the new text over the websocket (best effort):
+    one query for every count, one event loop for every send."""
+    from django.db.models import Count
 
-    for user_id, text in created:
-        group_send_safely(
-            user_group(user_id),
-            {
-                "type": "notify",
-                "payload": {"type": "notification", "unread": unread_count(user_id), "text": text},
-            },
+    from accounts.consumers import user_group
+    from config.realtime import group_send_many_safely
+
+    if not created:
+        return
+    counts: dict[int, int] = {}
+    ids = sorted({user_id for user_id, _text in created})
+    for start in range(0, len(ids), 5000):
+        counts.update(
+            Notification.objects.filter(recipient_id__in=ids[start : start + 5000], read_at__isnull=True)
+            .values("recipient_id")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("recipient_id", "n")
         )
+    group_send_many_safely(
+        [
+            (
+                user_group(user_id),
+                {
+                    "type": "notify",
+                    "payload": {"type": "notification", "unread": counts.get(user_id, 0), "text": text},
+                },
+            )
+            for user_id, text in created
+        ]
+    )

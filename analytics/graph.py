@@ -72,8 +72,8 @@ def influence_scores(
     reached: dict[int, set[int]] = defaultdict(set)
     for actor, author, _w in edges:
         reached[author].add(actor)
-    people = {pk for group in reached.values() for pk in group}
-    entity_of = dict(User.objects.filter(pk__in=people).values_list("pk", "entity_id"))
+    # Everyone's entity in one pass (an IN list of every actor would be as long as the staff).
+    entity_of = dict(User.objects.values_list("pk", "entity_id"))
     reach = {author: len(actors) for author, actors in reached.items()}
     entities = {
         author: len({entity_of.get(a) for a in actors} - {None}) for author, actors in reached.items()

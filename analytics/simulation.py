@@ -16,6 +16,7 @@ Everything is written with bulk inserts; `progress` is called with the number of
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from accounts.demo import DOMAINS, THEME_WEIGHTS, DemoOrganisation
 from accounts.models import Domain, DomainCorrespondent, User
 from analytics.models import IdeaView, Visit
 from ideas.models import Campaign, Comment, Follow, Idea, IdeaState, Tag, Theme, Vote
-from ideas.rendering import render_markdown
+from ideas.rendering import render_markdown as _render_markdown
 from moderation.models import Assignment, ExpertAssessment, Transition
 
 S = IdeaState
@@ -47,6 +48,12 @@ MODEL = {
     "awaiting": 107,
 }
 BATCH = 5000
+
+
+@functools.lru_cache(maxsize=4096)
+def render_markdown(source: str) -> str:
+    """The simulation's texts come from a few templates: render each distinct text once."""
+    return _render_markdown(source)
 
 
 @dataclass
@@ -234,7 +241,8 @@ class Simulation:
         big = self.posters[n_inf : n_inf + max(2, round(0.04 * t.posters))]
         self.truth.big_contributors = set(big)
         # Commenters: the facilitators and developers, some authors, and ordinary people.
-        non_posters = [pk for pk in pool if pk not in set(self.posters)]
+        poster_set = set(self.posters)
+        non_posters = [pk for pk in pool if pk not in poster_set]
         self.truth.facilitators = set(non_posters[:n_fac])
         self.truth.developers = set(non_posters[n_fac : n_fac + n_dev])
         planted_commenters = list(self.truth.facilitators | self.truth.developers)
@@ -249,10 +257,12 @@ class Simulation:
         # Voters: most contributors vote, plus people who only vote.
         contributors = list(dict.fromkeys(self.posters + self.commenters))
         voters = contributors[: round(0.7 * len(contributors))]
-        only_voters = [pk for pk in pool if pk not in set(contributors)]
+        contributor_set = set(contributors)
+        only_voters = [pk for pk in pool if pk not in contributor_set]
         voters += only_voters[: t.voters - len(voters)]
         if len(voters) < t.voters:  # small organisations: the remaining contributors vote too
-            voters += [pk for pk in contributors if pk not in set(voters)][: t.voters - len(voters)]
+            voter_set = set(voters)
+            voters += [pk for pk in contributors if pk not in voter_set][: t.voters - len(voters)]
         self.voters = voters[: t.voters]
 
     def _pk(self, role: str) -> int:
@@ -466,9 +476,8 @@ class Simulation:
         self.public_ideas = [m for m in self.idea_meta if m["state"] in public]
         # Merged ideas point to a public idea of the same author-less kind.
         merged = [m for m in self.idea_meta if m["state"] == S.MERGED]
-        for m in merged:
-            target = rng.choice(self.public_ideas)
-            Idea.objects.filter(pk=m["pk"]).update(merged_into_id=target["pk"])
+        merged_rows = [Idea(pk=m["pk"], merged_into_id=rng.choice(self.public_ideas)["pk"]) for m in merged]
+        Idea.objects.bulk_update(merged_rows, ["merged_into"], batch_size=BATCH)
 
     def _assignee(self, domain_id, author):
         candidates = self.correspondents.get(domain_id, [])
@@ -561,8 +570,11 @@ class Simulation:
                 if meta["author"] != pk:
                     add(meta, pk, before_advance=True)
         # Ordinary commenters: one or two comments, on at most two other authors' ideas.
+        public_by_author: dict[int, list[dict]] = {}
+        for meta in self.public_ideas:
+            public_by_author.setdefault(meta["author"], []).append(meta)
         for pk in self.ordinary_commenters:
-            own = [m for m in self.public_ideas if m["author"] == pk]
+            own = public_by_author.get(pk, [])
             if own and rng.random() < 0.5:
                 add(rng.choice(own), pk)
             else:
@@ -590,15 +602,17 @@ class Simulation:
         self.progress(len(comments))
         # Some replies: authors answer the first comment on their idea (threaded one level).
         first_by_idea = {}
-        for comment in Comment.objects.filter(idea_id__in=[m["pk"] for m in self.public_ideas]).order_by(
+        public_comments = Comment.objects.filter(idea_id__in=[m["pk"] for m in self.public_ideas])
+        for comment in public_comments.only("pk", "idea_id", "author_id", "created_at").order_by(
             "created_at"
         ):
             first_by_idea.setdefault(comment.idea_id, comment)
         replies = []
         authors = {m["pk"]: m["author"] for m in self.public_ideas}
+        commenter_set = set(self.commenters)
         for idea_id, comment in first_by_idea.items():
             author = authors[idea_id]
-            if comment.author_id != author and rng.random() < 0.3 and author in set(self.commenters):
+            if comment.author_id != author and rng.random() < 0.3 and author in commenter_set:
                 text = "Merci ! / Thanks!"
                 replies.append(
                     Comment(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import statistics
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from analytics.models import SegmentSnapshot
@@ -51,23 +54,54 @@ def recompute(*, months: int = 12, now: datetime | None = None, progress=None) -
     for month in month_starts(months=months, now=now):
         result = compute_segments(Window.ending(_month_end(month, now), days))
         rows = [
-            SegmentSnapshot(
-                user_id=pk,
-                month=month,
-                segments=held,
-                reasons=result.reasons.get(pk, {}),
-                influence=result.influence.get(pk, 0.0),
-                computed_at=now,
-            )
+            (pk, month, held, result.reasons.get(pk, {}), result.influence.get(pk, 0.0), now)
             for pk, held in result.segments.items()
         ]
         with transaction.atomic():
             SegmentSnapshot.objects.filter(month=month).delete()
-            SegmentSnapshot.objects.bulk_create(rows, batch_size=5000)
+            _insert(rows)
         written += len(rows)
         if progress:
             progress(1)
     return {"months": months, "rows": written}
+
+
+SNAPSHOT_COLUMNS = ("user_id", "month", "segments", "reasons", "influence", "computed_at")
+
+
+def _insert(rows: list[tuple]) -> None:
+    """Writes snapshot rows: COPY on Postgres (several times faster than INSERT for the 200,000
+    rows of a large organisation), bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        SegmentSnapshot.objects.bulk_create(
+            [SegmentSnapshot(**dict(zip(SNAPSHOT_COLUMNS, row, strict=True))) for row in rows],
+            batch_size=5000,
+        )
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for pk, month, segments, reasons, influence, computed_at in rows:
+        writer.writerow(
+            [
+                pk,
+                month.isoformat(),
+                json.dumps(segments),
+                json.dumps(reasons),
+                repr(float(influence)),
+                computed_at.isoformat(),
+            ]
+        )
+    sql = (
+        f"COPY {SegmentSnapshot._meta.db_table} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
+    )
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if hasattr(raw, "copy_expert"):  # psycopg2
+            buffer.seek(0)
+            raw.copy_expert(sql, buffer)
+        else:  # psycopg 3
+            with raw.copy(sql) as copy:
+                copy.write(buffer.getvalue())
 
 
 def primary(segments: list[str]) -> str:

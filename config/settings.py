@@ -145,16 +145,31 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS}],
-                "prefix": get_str("CHANNELS_PREFIX", "ideabox"),
-                "capacity": 1000,
-            },
+    # socket_timeout above channels_redis' 5 s blocking pop: redis-py 8 defaults to 5 s too, and
+    # the tie killed an idle websocket every 5 s (found by bench/extra_websockets.py).
+    _channel_hosts = [
+        {"address": REDIS_URL, "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS, "socket_timeout": 15}
+    ]
+    # CHANNELS_LAYER=pubsub: Redis pub/sub (one message per group and daphne process, fanned out in
+    # memory; at most once) instead of one Redis list entry per websocket (bench/extra_websockets.py).
+    if get_str("CHANNELS_LAYER", "core") == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": _channel_hosts, "prefix": get_str("CHANNELS_PREFIX", "ideabox")},
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": _channel_hosts,
+                    "prefix": get_str("CHANNELS_PREFIX", "ideabox"),
+                    "capacity": 1000,
+                },
+            }
+        }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
