@@ -20,13 +20,13 @@ def worker_database_url() -> str:
     return f"postgres://{db.get('USER') or 'postgres'}{password}@{host}:{port}/{db['NAME']}"
 
 
-def start_worker(env: dict, queue: str) -> subprocess.Popen:
+def start_worker(env: dict, queue: str, app: str = "config") -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
         "celery",
         "-A",
-        "config",
+        app,
         "worker",
         "--pool",
         "solo",
