@@ -33,8 +33,8 @@ def database_unavailable(request) -> HttpResponse:
     for connection in connections.all(initialized_only=True):
         connection.close_if_unusable_or_obsolete()
     message = _(
-        "Ideabox cannot reach its database for a moment. What you just sent was not saved: "
-        "please try again in a minute."
+        "Ideabox cannot reach its database for a moment. What you just sent may not have been saved: "
+        "please check in a minute before sending it again."
     )
     if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
         response = JsonResponse({"detail": message, "code": "database_unavailable"}, status=503)
