@@ -60,7 +60,7 @@ backup: install
 	$(PY) manage.py backup $(if $(DEST),--dest $(DEST),)
 
 restore: install
-	$(PY) manage.py restore $(FROM)
+	$(PY) manage.py restore $(FROM) $(if $(YES),--yes,)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

@@ -1,13 +1,16 @@
+import json
 import secrets
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.directory import DirectoryFileError, directory_import
@@ -31,8 +34,56 @@ class EntityAdmin(admin.ModelAdmin):
         entity_save(entity=obj)
 
 
+@admin.action(description=_("Export personal data (JSON)"), permissions=["view"])
+def export_personal_data(modeladmin, request, queryset):
+    """Audited per person, with the admin as the actor."""
+    from accounts.privacy import personal_data_export
+
+    people = [personal_data_export(user=user, actor=request.user) for user in queryset.order_by("pk")]
+    response = HttpResponse(
+        json.dumps(people[0] if len(people) == 1 else people, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="ideabox-personal-data-{timezone.now():%Y%m%d-%H%M%S}.json"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@admin.action(description=_("Erase personal data (anonymise)…"), permissions=["change"])
+def erase_personal_data(modeladmin, request, queryset):
+    """Asks for confirmation first, like Django's own delete action."""
+    from accounts.privacy import personal_data_erase
+
+    if request.POST.get("confirm_erase") == "yes":
+        people = list(queryset.exclude(pk=request.user.pk))
+        for user in people:
+            personal_data_erase(user=user, actor=request.user)
+        if queryset.filter(pk=request.user.pk).exists():
+            modeladmin.message_user(request, _("You cannot erase your own account here."), messages.WARNING)
+        modeladmin.message_user(
+            request,
+            ngettext("%(n)d person erased.", "%(n)d people erased.", len(people)) % {"n": len(people)},
+            messages.SUCCESS,
+        )
+        return None
+    return TemplateResponse(
+        request,
+        "admin/accounts/user/erase_confirmation.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Erase personal data?"),
+            "queryset": queryset,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    actions = [export_personal_data, erase_personal_data]
     ordering = ["email"]
     list_display = [
         "email",

@@ -12,4 +12,6 @@ urlpatterns = [
     path("notifications/settings/", views.notification_settings, name="notification_settings"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("people/<int:pk>/", views.person, name="person"),
+    path("data/", views.personal_data_download, name="personal_data"),
+    path("erase/", views.personal_data_erase, name="erase"),
 ]

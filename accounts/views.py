@@ -1,6 +1,10 @@
+import json
+
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -117,3 +121,39 @@ def notification_settings(request):
         "accounts/notification_settings.html",
         {"rows": rows, "choices": NotificationPreference.Frequency.choices},
     )
+
+
+@login_required
+@require_POST
+def personal_data_download(request):
+    """One click on the profile page: everything held about me, as a JSON file (audited)."""
+    from accounts.privacy import personal_data_export
+
+    data = personal_data_export(user=request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="ideabox-my-data-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def personal_data_erase(request):
+    """Erasing my account, after a confirmation: I type my e-mail address."""
+    from accounts.privacy import personal_data_erase as erase
+
+    error = None
+    if request.method == "POST":
+        typed = request.POST.get("confirm_email", "").strip().lower()
+        if typed and typed == request.user.email.lower():
+            user = request.user
+            logout(request)
+            erase(user=user, actor=user)
+            messages.success(
+                request, _("Your personal data is erased. Your ideas stay, as a former employee's.")
+            )
+            return redirect("frontend:home")
+        error = _("Type your e-mail address exactly to confirm.")
+    return render(request, "accounts/erase.html", {"error": error}, status=400 if error else 200)

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "axes.middleware.AxesMiddleware",
     "analytics.middleware.VisitMiddleware",
+    "config.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -301,6 +302,7 @@ STATIC_ROOT = Path(get_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "frontend" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(get_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+BACKUP_DIR = Path(get_str("BACKUP_DIR", str(BASE_DIR / "backups")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from config import health
 
 admin.site.site_header = "Ideabox administration"
+handler500 = "config.errors.server_error"  # a database outage answers 503 with a message
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

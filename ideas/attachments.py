@@ -63,6 +63,9 @@ def _reencode(data: bytes, mime: str) -> bytes:
             if image.width * image.height > MAX_PIXELS:
                 raise ValidationError(_("This image is too large (more than 40 megapixels)."))
             image.load()
+            # Pillow writes back what it read into ``info`` (JPEG and GIF comments, EXIF, XMP, ICC):
+            # a script hidden in a comment segment would survive the re-encoding. Pixels only.
+            image.info = {}
             output = io.BytesIO()
             if mime == "image/jpeg":
                 image.convert("RGB").save(output, "JPEG", quality=88, optimize=True)
@@ -83,6 +86,15 @@ def clean_name(name: str) -> str:
     base = (name or "file").replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*\x00').strip(" .")
     return base[:200] or "file"
+
+
+def _named_for_its_type(name: str, extension: str) -> str:
+    """A stored file's download name always ends with the extension of its real type, so that an
+    "x.html" that is really a PDF (or a PDF/HTML polyglot) is never saved and opened as HTML."""
+    current = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if current == extension or (extension == "jpg" and current == "jpeg"):
+        return name
+    return f"{name[: 200 - len(extension) - 1]}.{extension}"
 
 
 def attachment_create(*, uploaded_file, user) -> Attachment:
@@ -117,7 +129,7 @@ def attachment_create(*, uploaded_file, user) -> Attachment:
     attachment = Attachment(
         uploaded_by=user,
         token=secrets.token_urlsafe(24),
-        original_name=clean_name(uploaded_file.name),
+        original_name=_named_for_its_type(clean_name(uploaded_file.name), extension),
         extension=extension,
         content_type=mime,
         size=len(data),

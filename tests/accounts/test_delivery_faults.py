@@ -237,3 +237,57 @@ def test_redis_stopped_actions_still_succeed_and_notifications_follow_once(org, 
         app.conf.task_always_eager = True
         _reset_broker_pool(app)
         stop(server)
+
+
+@needs_redis
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_mid_badge_run_each_badge_is_awarded_and_announced_once(org, tmp_path):
+    from badgify.models import Award
+
+    from config.celery import app
+    from gamification.tasks import badges_for_users
+
+    with mock.patch("gamification.events._badges_later"):  # the badge run is left to the worker below
+        published(org.alice, org.theme)
+    assert not Award.objects.exists()
+    markers = tmp_path / "badges"
+    markers.mkdir()
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": worker_database_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "SLOW_BADGES_DIR": str(markers),
+        "SLOW_BADGES_SECONDS": "30",
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+    }
+    queue = f"kill-badges-{time.time_ns()}"
+    first = start_worker(env, queue, app="tests.support.slow_badges")
+    try:
+        app.conf.task_always_eager = False
+        badges_for_users.apply_async(args=[[org.alice.pk]], queue=queue)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list(markers.glob("paused-*.marker")):
+            time.sleep(0.2)
+        assert list(markers.glob("paused-*.marker")), "the worker never awarded a first badge"
+        stop(first, signal.SIGKILL)  # killed half-way through the badge run
+        awarded_before_kill = Award.objects.filter(user=org.alice).count()
+        assert awarded_before_kill >= 1
+        second = start_worker({**env, "SLOW_BADGES_DIR": ""}, queue, app="tests.support.slow_badges")
+        try:
+            time.sleep(15)  # the unacknowledged task comes back after the visibility timeout
+            badges_for_users.apply_async(args=[[org.alice.pk]], queue=queue)  # and a later event's run
+            time.sleep(10)
+        finally:
+            stop(second)
+    finally:
+        app.conf.task_always_eager = True
+        stop(first, signal.SIGKILL)
+    slugs = list(Award.objects.filter(user=org.alice).values_list("badge__slug", flat=True))
+    assert "first-idea" in slugs
+    assert len(slugs) == len(set(slugs)), slugs
+    announced = list(
+        Notification.objects.filter(recipient=org.alice, kind="badge").values_list("event_key", flat=True)
+    )
+    assert sorted(announced) == sorted(f"badge:{slug}" for slug in slugs)

@@ -20,13 +20,13 @@ def worker_database_url() -> str:
     return f"postgres://{db.get('USER') or 'postgres'}{password}@{host}:{port}/{db['NAME']}"
 
 
-def start_worker(env: dict, queue: str) -> subprocess.Popen:
+def start_worker(env: dict, queue: str, app: str = "config") -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
         "celery",
         "-A",
-        "config",
+        app,
         "worker",
         "--pool",
         "solo",
@@ -57,3 +57,115 @@ def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+class PrivatePostgres:
+    """A throw-away PostgreSQL cluster (initdb + pg_ctl) on a free port, that a test may stop and
+    start at will. Runs as the ``postgres`` user when the test runs as root (initdb refuses root)."""
+
+    BIN_DIRS = ("/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
+
+    def __init__(self):
+        import shutil
+        import tempfile
+
+        self.bin = next((d for d in self.BIN_DIRS if Path(d, "initdb").exists()), None)
+        if self.bin is None and shutil.which("initdb"):
+            self.bin = str(Path(shutil.which("initdb")).parent)
+        if self.bin is None:
+            raise RuntimeError("initdb/pg_ctl not found (Debian: postgresql-15)")
+        self.root = Path(tempfile.mkdtemp(prefix="ideabox-pg-"))
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            import pwd
+
+            entry = pwd.getpwnam("postgres")
+            os.chown(self.root, entry.pw_uid, entry.pw_gid)
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+
+    def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        command = [str(Path(self.bin, tool)), *args]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=check)  # noqa: S603
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/ideabox"
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        wait_for_port(self.port)
+
+    def stop(self, mode: str = "fast") -> subprocess.CompletedProcess:
+        """``immediate`` is a crash (no clean shutdown); ``fast`` disconnects everyone and stops."""
+        return self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
+
+    def destroy(self) -> None:
+        import shutil
+
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_web(env: dict, port: int, workers: int = 2, threads: int = 4) -> subprocess.Popen:
+    """The compose `web` command (gunicorn gthread), on 127.0.0.1."""
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--timeout",
+        "60",
+        "--preload",  # Django loaded once before forking: the first requests are not 10 s imports
+    ]
+    process = subprocess.Popen(  # noqa: S603
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_for_port(port, timeout=90)
+    import urllib.request
+
+    for _ in range(workers * 4):  # every worker answers once before the test measures anything
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/live", timeout=60) as answer:  # noqa: S310
+            answer.read()
+    return process
