@@ -398,6 +398,7 @@ def build_organisation(*, employees: int, seed: int, progress=None) -> DemoOrgan
     # Domains, themes' owners: 3 correspondents across the group, 1 scoped per subsidiary, 1 backup.
     pool = [p for p in people if p.job_title != "Team lead"]
     rng.shuffle(pool)
+    candidates = list(pool)
     correspondent_ids: list[int] = [named["correspondent"].pk]
     memberships = []
     domains = []
@@ -406,7 +407,11 @@ def build_organisation(*, employees: int, seed: int, progress=None) -> DemoOrgan
             name=name, slug=slug, sla_days=5, community_manager=named["community_manager"]
         )
         domains.append(domain)
-        chosen = [pool.pop() for _ in range(3 + len(subsidiaries) + 1)]
+        needed = 3 + len(subsidiaries) + 1
+        if len(pool) >= needed + 2:  # keep two for the community managers below
+            chosen = [pool.pop() for _ in range(needed)]
+        else:  # a small organisation: some people correspond for several domains
+            chosen = rng.sample(candidates, needed)
         if index == 1:  # Chloé moderates Operations (process optimisation) for the whole group
             chosen[0] = named["correspondent"]
         for c in chosen[:3]:

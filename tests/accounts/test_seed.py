@@ -79,3 +79,17 @@ def test_seed_refuses_a_populated_database_and_too_small_sizes(org):
         call_command("seed_demo", employees=300, seed=1, quiet=True)
     with pytest.raises(CommandError, match="at least 100"):
         call_command("seed_demo", employees=10, seed=1, quiet=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_smallest_organisation_builds_with_correspondents_for_every_domain(db, seed):
+    # 100 people are fewer than the domains' correspondent seats: some people then hold several.
+    call_command("seed_demo", employees=100, seed=seed, no_activity=True, quiet=True)
+    from accounts.models import Domain
+
+    assert User.objects.count() == 100
+    for domain in Domain.objects.all():
+        seats = DomainCorrespondent.objects.filter(domain=domain)
+        assert seats.filter(is_backup=False).exists(), domain.slug
+        assert seats.filter(is_backup=True).count() == 1, domain.slug
+    assert User.objects.filter(is_community_manager=True).count() >= 1
