@@ -14,6 +14,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from rest_framework.exceptions import Throttled
@@ -90,6 +91,14 @@ class RateLimitMiddleware:
             response["HX-Retarget"] = "#toasts"
             response["HX-Reswap"] = "beforeend"
         else:
-            response = render(request, "frontend/429.html", {"message": exception.message}, status=429)
+            referer = request.headers.get("Referer", "")
+            back = (
+                referer
+                if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()})
+                else "/"
+            )
+            response = render(
+                request, "frontend/429.html", {"message": exception.message, "back": back}, status=429
+            )
         response["Retry-After"] = wait
         return response

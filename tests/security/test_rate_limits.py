@@ -168,3 +168,15 @@ def test_bad_rates_are_refused(text):
 
     with pytest.raises(ValueError, match="not a rate"):
         parse_rate(text)
+
+
+def test_the_429_page_links_back_only_to_this_site(client, org, ideas):
+    client_for(client, org.colin)
+    url = reverse("ideas:comment", args=[ideas[0].pk])
+    for n in range(2):
+        client.post(url, {"body": f"Comment {n}"})
+    ours = client.post(url, {"body": "x"}, HTTP_REFERER=f"http://testserver{ideas[0].get_absolute_url()}")
+    assert f'href="http://testserver{ideas[0].get_absolute_url()}"' in ours.content.decode()
+    theirs = client.post(url, {"body": "x"}, HTTP_REFERER="https://evil.example.net/phish")
+    assert theirs.status_code == 429
+    assert "evil.example.net" not in theirs.content.decode()
