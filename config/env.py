@@ -95,3 +95,33 @@ def get_database(name: str, default: str) -> dict:
     except Exception as exc:  # django-environ raises several types on garbage
         raise ImproperlyConfigured(f"{name}: cannot parse {url!r} ({exc})") from exc
     return config
+
+
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(text: str) -> tuple[int, int]:
+    """``"20/10m"`` -> (20, 600): at most 20 actions per 10 minutes. Units: s, m, h, d."""
+    count, _, period = text.strip().partition("/")
+    period = period.strip().lower()
+    unit = period[-1:] if period[-1:] in _RATE_UNITS else ""
+    multiplier = period[: -len(unit)] if unit else period
+    if not (count.strip().isdigit() and unit and (multiplier == "" or multiplier.isdigit())):
+        raise ValueError(f"not a rate: {text!r}")
+    seconds = _RATE_UNITS[unit] * (int(multiplier) if multiplier else 1)
+    if int(count) < 1 or seconds < 1:
+        raise ValueError(f"not a rate: {text!r}")
+    return int(count), seconds
+
+
+def get_rate(name: str, default: str) -> str:
+    """A rate like ``20/10m`` (count / period with unit s, m, h or d)."""
+    value = get_str(name, default)
+    try:
+        parse_rate(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}: expected a rate such as 20/10m (a count, a slash, a period in s, m, h or d), "
+            f"got {value!r}"
+        ) from None
+    return value

@@ -17,6 +17,7 @@ from config.env import (
     get_database,
     get_int,
     get_list,
+    get_rate,
     get_str,
     get_url,
 )
@@ -91,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.ratelimit.RateLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "axes.middleware.AxesMiddleware",
     "analytics.middleware.VisitMiddleware",
@@ -279,6 +281,7 @@ AXES_FAILURE_LIMIT = get_int("AXES_FAILURE_LIMIT", 10, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_being_tried"
 AXES_ENABLED = get_bool("AXES_ENABLED", True)
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 # Behind N reverse proxies (nginx, the company load balancer), the client is read from X-Forwarded-For.
@@ -351,6 +354,14 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"contribution": get_str("API_CONTRIBUTION_RATE", "60/min")},
+}
+# Contributions per person, on pages and in the API (config/ratelimit.py): count/period, period in
+# s, m, h or d. Past it the person gets 429 and a message saying when to try again.
+RATE_LIMITS = {
+    "idea": get_rate("RATE_LIMIT_IDEA", "10/h"),
+    "comment": get_rate("RATE_LIMIT_COMMENT", "20/10m"),
+    "vote": get_rate("RATE_LIMIT_VOTE", "60/10m"),
+    "report": get_rate("RATE_LIMIT_REPORT", "10/h"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ideabox API",

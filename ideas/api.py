@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import Domain, Entity, User
+from config.ratelimit import rate_limit_hit
 from ideas import selectors, services
 from ideas.models import Campaign, Comment, Idea, IdeaState, Theme
 
@@ -248,16 +249,17 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.with_viewer_flags(Idea.objects.filter(pk=idea.pk), user=self.request.user).first()
 
     @extend_schema(request=IdeaWriteSerializer, responses={201: IdeaSerializer})
-    def create(self, request):
+    def create(self, request, *args, **kwargs):
         serializer = IdeaWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        rate_limit_hit(action="idea", user=request.user)
         idea = self._save(serializer)
         return Response(
             IdeaSerializer(idea, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
 
     @extend_schema(request=IdeaWriteSerializer, responses={200: IdeaSerializer})
-    def update(self, request, pk=None):
+    def update(self, request, pk=None, *args, **kwargs):
         try:
             idea = selectors.idea_get_for_user(user=request.user, idea_id=int(pk), for_write=True)
         except (Http404, ValueError) as exc:
@@ -269,7 +271,7 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=None, responses={200: IdeaSerializer})
     @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, *args, **kwargs):
         """Sends your draft (or revised idea) to moderation."""
         try:
             idea = selectors.idea_get_for_user(user=request.user, idea_id=int(pk), for_write=True)
@@ -284,7 +286,7 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=DecisionSerializer, responses={200: IdeaSerializer})
     @action(detail=True, methods=["post"])
-    def decide(self, request, pk=None):
+    def decide(self, request, pk=None, *args, **kwargs):
         """A moderation or executive decision, checked by the same state machine as the pages."""
         from moderation.services import decision_record
         from moderation.workflow import IdeaMoved
@@ -312,9 +314,10 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=None, responses={200: IdeaSerializer})
     @action(detail=True, methods=["put", "delete"])
-    def vote(self, request, pk=None):
+    def vote(self, request, pk=None, *args, **kwargs):
         """PUT supports the idea (idempotent); DELETE withdraws the vote."""
         idea = self.get_object()
+        rate_limit_hit(action="vote", user=request.user)
         try:
             if request.method == "PUT":
                 services.vote_cast(idea=idea, voter=request.user)
@@ -326,7 +329,7 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=None, responses={200: IdeaSerializer})
     @action(detail=True, methods=["put", "delete"])
-    def follow(self, request, pk=None):
+    def follow(self, request, pk=None, *args, **kwargs):
         """PUT follows the idea; DELETE stops following it."""
         idea = self.get_object()
         services.follow_set(idea=idea, user=request.user, following=request.method == "PUT")
@@ -335,7 +338,7 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(methods=["get"], responses={200: CommentSerializer(many=True)})
     @extend_schema(methods=["post"], request=CommentWriteSerializer, responses={201: CommentSerializer})
     @action(detail=True, methods=["get", "post"])
-    def comments(self, request, pk=None):
+    def comments(self, request, pk=None, *args, **kwargs):
         """The idea's comments (GET, paginated) or a new comment (POST)."""
         idea = self.get_object()
         if request.method == "GET":
@@ -344,6 +347,7 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return self.get_paginated_response(CommentSerializer(page, many=True).data)
         serializer = CommentWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        rate_limit_hit(action="comment", user=request.user)
         parent = None
         if serializer.validated_data.get("parent"):
             parent = Comment.objects.filter(pk=serializer.validated_data["parent"], idea=idea).first()
@@ -373,7 +377,7 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         },
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
-    def similar(self, request):
+    def similar(self, request, *args, **kwargs):
         """Up to five visible ideas similar to a title being typed."""
         ideas = selectors.similar_ideas(user=request.user, title=request.query_params.get("title", ""))
         return Response(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.ratelimit import RateLimited, rate_limit_hit
 from ideas import selectors, services
 from ideas.attachments import attachment_create
 from ideas.forms import CommentForm, IdeaFilterForm, IdeaForm
@@ -122,6 +123,12 @@ def idea_edit(request, pk=None):
     form = IdeaForm(request.POST or None, request.FILES or None, author=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if idea is None:
+            try:
+                rate_limit_hit(action="idea", user=request.user)
+            except RateLimited as error:  # keep what the person wrote, say when to try again
+                form.add_error(None, error.message)
+                return render(request, "ideas/form.html", {"form": form, "idea": idea}, status=429)
         try:
             with transaction.atomic():
                 attachments = _attachments_from(request, form)
@@ -197,7 +204,7 @@ def similar(request):
     return render(request, "ideas/_similar.html", {"ideas": ideas, "title": title})
 
 
-def _vote_response(request, idea, error: str | None = None):
+def _vote_response(request, idea, error: str | None = None, status: int = 422):
     idea.refresh_from_db(fields=["vote_count", "historical_support"])
     context = {
         "idea": idea,
@@ -207,7 +214,7 @@ def _vote_response(request, idea, error: str | None = None):
         "is_author": selectors.is_author(user=request.user, idea=idea),
     }
     if request.htmx:
-        return render(request, "ideas/_vote.html", context, status=200 if not error else 422)
+        return render(request, "ideas/_vote.html", context, status=200 if not error else status)
     if error:
         messages.error(request, error)
     return redirect(idea)
@@ -217,6 +224,12 @@ def _vote_response(request, idea, error: str | None = None):
 @require_POST
 def vote(request, pk):
     idea = selectors.idea_get_for_user(user=request.user, idea_id=pk)
+    try:
+        rate_limit_hit(action="vote", user=request.user)
+    except RateLimited as error:
+        if request.htmx:
+            return _vote_response(request, idea, error.message, status=429)
+        raise
     try:
         if request.POST.get("action") == "withdraw":
             services.vote_withdraw(idea=idea, voter=request.user)
@@ -253,6 +266,15 @@ def comment_create(request, pk):
             if parent is None:
                 form.add_error("body", _("The comment you answer no longer exists."))
         if not form.errors:
+            try:
+                rate_limit_hit(action="comment", user=request.user)
+            except RateLimited as error:
+                if not request.htmx:
+                    raise
+                form.add_error("body", error.message)
+                return render(
+                    request, "ideas/_comment_form.html", {"idea": idea, "comment_form": form}, status=429
+                )
             try:
                 comment = services.comment_create(
                     idea=idea, author=request.user, body=form.cleaned_data["body"], parent=parent

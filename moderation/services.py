@@ -250,7 +250,14 @@ def report_review(
         raise ValidationError({"decision": _("Choose restore or remove.")})
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason of your decision.")})
+    if (idea is None) == (comment is None):
+        raise ValidationError(_("Review an idea or a comment."))
     target = {"idea": idea} if idea else {"comment": comment}
+    # Only reported content is reviewed here: without this check any correspondent could hide (or
+    # bring back) any idea or comment, a draft included, by posting its number to the review form.
+    open_reports = ContentReport.objects.filter(status=ContentReport.Status.OPEN, **target)
+    if not open_reports.exists():
+        raise ValidationError(_("There is no open report on this content: nothing to review."))
     removed = decision == ContentReport.Status.REMOVED
     if idea is not None:
         Idea.objects.filter(pk=idea.pk).update(is_hidden=removed)
@@ -267,6 +274,6 @@ def report_review(
             Idea.objects.filter(pk=comment.idea_id, comment_count__gt=0).update(
                 comment_count=F("comment_count") - 1
             )
-    return ContentReport.objects.filter(status=ContentReport.Status.OPEN, **target).update(
+    return open_reports.update(
         status=decision, reviewed_by=actor, reviewed_at=timezone.now(), review_reason=reason.strip()[:2000]
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Domain, User
+from config.ratelimit import rate_limit_hit
 from ideas.models import Comment, Idea, IdeaState
 from ideas.selectors import idea_get_for_user
 from moderation import routing, selectors, services, sla
@@ -257,6 +258,7 @@ def report(request, kind, pk):
         comment = get_object_or_404(Comment, pk=pk)
         back = idea_get_for_user(user=request.user, idea_id=comment.idea_id)
         target = {"comment": comment}
+    rate_limit_hit(action="report", user=request.user)
     try:
         services.report_create(reporter=request.user, reason=request.POST.get("reason", ""), **target)
     except ValidationError as error:

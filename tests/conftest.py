@@ -48,6 +48,11 @@ class Cast:
 
 @pytest.fixture
 def org(db):
+    return build_cast()
+
+
+def build_cast() -> Cast:
+    """The cast, for fixtures of a wider scope than `org` (they open the database themselves)."""
     cast = Cast()
     cast.group = f.EntityFactory(name="Group", kind="group")
     cast.sub_a = f.EntityFactory(name="Subsidiary A", kind="subsidiary", parent=cast.group)

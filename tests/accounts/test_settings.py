@@ -35,6 +35,7 @@ def run_check(**env):
         ({"DEBUG": "0"}, "SECRET_KEY"),
         ({"DEBUG": "0", "SECRET_KEY": "x" * 60}, "ALLOWED_HOSTS"),
         ({"DEBUG": "1", "EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS and EMAIL_USE_SSL"),
+        ({"DEBUG": "1", "RATE_LIMIT_VOTE": "lots"}, "RATE_LIMIT_VOTE: expected a rate"),
     ],
 )
 def test_bad_environment_stops_startup_naming_the_variable(env, message):

@@ -1,11 +1,9 @@
 """Badges are idempotent and race-free; leaderboards agree with the ledger and respect opt-out."""
 
 import logging
-import threading
 
 import pytest
 from badgify.models import Award
-from django.db import close_old_connections, connection
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,6 +17,7 @@ from ideas import services
 from tests import factories as f
 from tests.conftest import needs_postgres
 from tests.helpers import published
+from tests.support.concurrency import run_concurrently
 
 
 def test_badges_are_awarded_once_and_recompute_awards_nothing_new(org, django_capture_on_commit_callbacks):
@@ -55,21 +54,12 @@ def test_a_failing_recipe_is_logged_and_the_others_go_on(org, monkeypatch, caplo
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_awards_write_one_row(org):
-    barrier = threading.Barrier(50)
-
     def give():
-        try:
-            barrier.wait()
-            award(user_id=org.alice.pk, rule="idea_published", object_key="idea:424242")
-        finally:
-            connection.close()
+        return award(user_id=org.alice.pk, rule="idea_published", object_key="idea:424242")
 
-    threads = [threading.Thread(target=give) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    close_old_connections()
+    outcomes = run_concurrently(give, [()] * 50)
+    assert all(o.ok for o in outcomes)
+    assert sum(o.result is not None for o in outcomes) == 1
     assert PointEntry.objects.filter(user=org.alice, object_key="idea:424242").count() == 1
 
 

@@ -100,6 +100,7 @@ def test_deleted_comment_and_rejected_idea_lose_their_points(org):
     assert user_total(user_id=org.cora.pk) == 20
     from moderation import services as moderation
 
+    moderation.report_create(reporter=org.eve, reason="Offensive", idea=other)  # review needs a report
     moderation.report_review(actor=org.camille, decision="removed", reason="Offensive", idea=other)
     assert user_total(user_id=org.cora.pk) == 0
 

@@ -1,15 +1,14 @@
 """Votes: once per person and idea (in the database), never on one's own or an unpublished idea."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, transaction
 
 from ideas import services
 from ideas.models import Idea, Vote
 from tests.conftest import needs_postgres
 from tests.helpers import draft, published, submitted
+from tests.support.concurrency import run_concurrently
 
 
 def test_vote_once_then_withdraw(org):
@@ -73,25 +72,12 @@ def test_vote_on_own_idea_over_http_is_refused_clearly(client, org):
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_votes_by_one_person_count_once(org):
     idea = published(org.alice, org.theme)
-    barrier = threading.Barrier(20)
-    errors = []
 
     def cast():
-        try:
-            barrier.wait()
-            services.vote_cast(idea=Idea.objects.get(pk=idea.pk), voter=org.colin)
-        except Exception as exc:  # collected and reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        services.vote_cast(idea=Idea.objects.get(pk=idea.pk), voter=org.colin)
 
-    threads = [threading.Thread(target=cast) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    close_old_connections()
-    assert errors == []
+    outcomes = run_concurrently(cast, [()] * 20)
+    assert [o.error for o in outcomes if not o.ok] == []
     assert Vote.objects.filter(idea=idea).count() == 1
     idea.refresh_from_db()
     assert idea.vote_count == 1

@@ -1,10 +1,8 @@
 """SLA reminders and escalation in working days; merge and undo; two deciders at once."""
 
-import threading
 from datetime import datetime
 
 import pytest
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from accounts.models import Notification
@@ -17,6 +15,7 @@ from moderation.workflow import IdeaMoved, transition
 from tests import factories as f
 from tests.conftest import needs_postgres
 from tests.helpers import published, submitted
+from tests.support.concurrency import run_concurrently
 
 S = IdeaState
 
@@ -104,33 +103,18 @@ def test_two_correspondents_deciding_at_once_one_wins(org):
     f.correspondent(org.ops, org.oscar)
     idea = submitted(org.alice, org.theme)
     Idea.objects.filter(pk=idea.pk).update(assignee=org.chloe)
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def decide(actor, to_state, reason):
-        try:
-            barrier.wait()
-            transition(
-                idea=Idea.objects.get(pk=idea.pk),
-                actor=actor,
-                to_state=to_state,
-                reason=reason,
-                expected_version=idea.version,
-            )
-            outcomes.append("ok")
-        except Exception as exc:  # the loser's refusal, collected
-            outcomes.append(type(exc).__name__)
-        finally:
-            connection.close()
+        transition(
+            idea=Idea.objects.get(pk=idea.pk),
+            actor=actor,
+            to_state=to_state,
+            reason=reason,
+            expected_version=idea.version,
+        )
+        return "ok"
 
-    threads = [
-        threading.Thread(target=decide, args=(org.chloe, S.PUBLISHED, "")),
-        threading.Thread(target=decide, args=(org.oscar, S.REJECTED, "Not now")),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    close_old_connections()
+    results = run_concurrently(decide, [(org.chloe, S.PUBLISHED, ""), (org.oscar, S.REJECTED, "Not now")])
+    outcomes = [o.result if o.ok else type(o.error).__name__ for o in results]
     assert sorted(outcomes) == ["IdeaMoved", "ok"]
     assert idea.transitions.exclude(to_state=S.SUBMITTED).count() == 1
