@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from ideas.models import Idea, IdeaState
+from tests.browser.test_role_journeys import OVERFLOW
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
@@ -15,9 +16,8 @@ NARROW = {"width": 360, "height": 780}
 
 def audit(session, path):
     session.goto(path)
-    overflow = session.page.evaluate("""() => [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && e.offsetParent !== null)
-        .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+    overflow = session.page.evaluate(OVERFLOW)
+    session.shot(path.strip("/").replace("/", "-") or "home")
     session.page.add_script_tag(content=AXE)
     result = session.page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ['violations']});
@@ -63,7 +63,6 @@ def test_main_pages_fit_360px_and_pass_axe(session_factory):
             if overflow:
                 problems.append(f"{email} {path} wider than 360 px: {overflow}")
             problems.extend(f"{email} {path} axe {v}" for v in violations)
-        session.shot("last-page")
     anonymous = session_factory("anonymous", NARROW, bypass_csp=True)
     for path in ("/accounts/login/", "/accounts/signup/", "/offline/"):
         overflow, violations = audit(anonymous, path)

@@ -21,9 +21,23 @@ from tests.helpers import published, submitted
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 S = IdeaState
 DEVICES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
-OVERFLOW = """() => [...document.querySelectorAll('body *')]
+# Elements reaching past the right edge of the viewport, except inside a box that scrolls or clips
+# horizontally on its own (a wide table in .table-wrap): the page itself never scrolls sideways.
+OVERFLOW = """() => {
+  const inScroller = (e) => {
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX;
+      if (x === 'auto' || x === 'scroll' || x === 'hidden') return true;
+    }
+    return false;
+  };
+  const wide = [...document.querySelectorAll('body *')]
     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && e.offsetParent !== null)
-    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 5)"""
+    .filter(e => !inScroller(e))
+    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 5);
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) wide.push('html scrollWidth');
+  return wide;
+}"""
 
 
 def visit(session: Session, path: str, label: str, problems: list):

@@ -71,7 +71,7 @@ class _Text(HTMLParser):
         self.items = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in {"script", "style", "template"}:
+        if tag in {"script", "style"}:
             self.skip += 1
         attrs = dict(attrs)
         for name in ATTRIBUTES:
@@ -81,7 +81,7 @@ class _Text(HTMLParser):
             self.items.append(attrs["value"])
 
     def handle_endtag(self, tag):
-        if tag in {"script", "style", "template"}:
+        if tag in {"script", "style"}:
             self.skip = max(0, self.skip - 1)
 
     def handle_data(self, data):
