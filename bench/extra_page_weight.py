@@ -281,7 +281,11 @@ def main() -> int:
         f"database {env['DATABASE_URL'].split(':', 1)[0]}, demo organisation, signed-in employee, "
         f"360x740 Chromium. Page controlled by the service worker on the second visit: "
         f"{result['controlled']}. First visit responses: {'; '.join(result['first_paths'])}. "
-        f"Second visit responses: {'; '.join(result['second_paths']) or 'none'}."
+        f"Second visit responses: {'; '.join(result['second_paths']) or 'none'}. "
+        "The server's count has bodies only and shows 0 for static files (WhiteNoise sends them "
+        "with sendfile), so the first-visit figure is Chromium's; on the second visit every page "
+        "request is answered by the service worker, whose own network fetch (the HTML) is the "
+        "server's count."
     )
     Path(args.out).write_text(
         json.dumps({"title": "Page weight of the idea list", "rows": rows, "notes": notes}, indent=2)
