@@ -78,6 +78,9 @@ def executive(request):
     return render(request, "analytics/executive.html", {"days": request.GET.get("days", "365")})
 
 
+DRAFT_KEY = "segment_message_draft"
+
+
 @login_required
 @require_GET
 def community(request):
@@ -90,6 +93,8 @@ def community(request):
             "segments": [(s, SEGMENT_LABELS[s]) for s in SEGMENTS],
             "month": snapshots.latest_month(),
             "messages_sent": SegmentMessage.objects.order_by("-created_at")[:5],
+            # What was typed in a message that could not be sent, to correct rather than retype.
+            "draft": request.session.pop(DRAFT_KEY, None) or {},
         },
     )
 
@@ -154,6 +159,10 @@ def message_segment(request):
             if hasattr(error, "error_dict")
             else " ".join(error.messages),
         )
+        request.session[DRAFT_KEY] = {
+            name: request.POST.get(name, "")[:limit]
+            for name, limit in (("segment", 40), ("subject", 200), ("body", 5000))
+        }
         return redirect("analytics:community")
     message.refresh_from_db()
     messages.success(request, _("Message sent to %(n)d people.") % {"n": message.reached})

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -41,17 +43,19 @@ def manifest(request):
 @cache_control(max_age=0, no_cache=True)
 def service_worker(request):
     """Served from the root so that its scope covers the whole site."""
+    shell = [
+        static("css/ideabox.css"),
+        static("js/ideabox.js"),
+        static("js/idea-form.js"),
+        static("vendor/htmx-2.0.11.min.js"),
+        static("icons/icon.svg"),
+    ]
+    # The cache is named after the hashed file names: a new release drops the old shell.
+    version = hashlib.sha256("|".join(shell).encode()).hexdigest()[:12]
     response = render(
         request,
         "frontend/sw.js",
-        {
-            "shell": [
-                static("css/ideabox.css"),
-                static("js/ideabox.js"),
-                static("vendor/htmx-2.0.11.min.js"),
-                static("icons/icon.svg"),
-            ]
-        },
+        {"shell": shell, "version": version},
         content_type="application/javascript",
     )
     response["Service-Worker-Allowed"] = "/"

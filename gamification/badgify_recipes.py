@@ -15,6 +15,7 @@ import badgify
 from badgify.models import Award, Badge
 from badgify.recipe import BaseRecipe
 from django.db.models import Count, F, Q
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -92,16 +93,21 @@ class FirstIdea(IdeaboxRecipe):
         )
 
 
+def _lazy_text(function):
+    return lazy(function, str)()
+
+
 def _levelled(family, levels, name, rule, candidates):
     recipes = []
     for level in levels:
         attrs = {
-            "name": f"{name} {level}",
+            # Lazy: translated when shown, in the reader's language, not once at import time.
+            "name": _lazy_text(lambda level=level: f"{name} {level}"),
             "slug": f"{family}-{level}",
             "family": family,
             "level": level,
-            "description": rule % {"n": level},
-            "rule": rule % {"n": level},
+            "description": _lazy_text(lambda level=level: rule % {"n": level}),
+            "rule": _lazy_text(lambda level=level: rule % {"n": level}),
             "candidates": (lambda self, level=level: candidates(level)),
         }
         recipes.append(type(f"{family.title().replace('-', '')}{level}", (IdeaboxRecipe,), attrs))

@@ -5,14 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 
 from badgify.models import Award
+from django.conf import settings
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Entity, User
-from gamification.models import PointEntry
-from gamification.services import level_for
+from gamification.models import PointEntry, PointRule
+from gamification.services import DEFAULT_RULES, level_for
 
 PERIODS = ("month", "quarter", "all")
+
+
+def rule_texts(rule: PointRule) -> tuple[str, str]:
+    """A rule's label and description in the reader's language. A default rule keeps the catalogue's
+    translation as long as nobody edited it (it may have been stored in English or, by older
+    versions, in the language active when it was created); an edited text is shown as written."""
+    default = next((d for d in DEFAULT_RULES if d.code == rule.code), None)
+    if default is None:
+        return rule.label, rule.description
+    shown = []
+    for stored, lazy in ((rule.label, default.label), (rule.description, default.description)):
+        spellings = set()
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                spellings.add(str(lazy))
+        shown.append(str(lazy) if stored in spellings else stored)
+    return shown[0], shown[1]
 
 
 def period_start(period: str, now: datetime | None = None) -> datetime | None:

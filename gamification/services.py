@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from gamification.models import PointEntry, PointRule
@@ -83,16 +83,14 @@ def level_for(points: int) -> dict:
 
 
 def rules_ensure_defaults() -> None:
-    """Creates the default rules that do not exist yet (admins' edits are kept)."""
+    """Creates the default rules that do not exist yet (admins' edits are kept). Their texts are
+    stored in English, the catalogue's language, and shown translated (selectors.rule_texts)."""
     for rule in DEFAULT_RULES:
+        with translation.override("en"):
+            texts = {"label": str(rule.label), "description": str(rule.description)}
         PointRule.objects.get_or_create(
             code=rule.code,
-            defaults={
-                "label": str(rule.label),
-                "description": str(rule.description),
-                "points": rule.points,
-                "daily_cap": rule.daily_cap,
-            },
+            defaults={**texts, "points": rule.points, "daily_cap": rule.daily_cap},
         )
 
 

@@ -34,11 +34,18 @@ def leaderboard(request):
     )
 
 
+def _shown(rules):
+    rules = list(rules)
+    for rule in rules:
+        rule.label, rule.description = selectors.rule_texts(rule)
+    return rules
+
+
 @login_required
 @require_GET
 def my_points(request):
     page = Paginator(selectors.user_history(user=request.user), 30).get_page(request.GET.get("page"))
-    rules = {rule.code: rule for rule in PointRule.objects.all()}
+    rules = {rule.code: rule for rule in _shown(PointRule.objects.all())}
     for entry in page:
         entry.rule_obj = rules.get(entry.rule)
     return render(
@@ -66,7 +73,7 @@ def badges(request):
             "badges": mine,
             "earned": [b for b in mine if b["awarded_at"]],
             "within_reach": within_reach,
-            "rules": PointRule.objects.filter(is_active=True).order_by("-points"),
+            "rules": _shown(PointRule.objects.filter(is_active=True).order_by("-points")),
             "levels": LEVELS,
         },
     )

@@ -58,13 +58,15 @@ class IdeaForm(forms.Form):
         label=_("Images or documents"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,.pdf,.docx,.xlsx,.pptx,.odt,.ods,.odp"}),
-        help_text=_("Up to %(mb)d MB. JPEG, PNG, GIF, WebP, PDF, office documents.")
-        % {"mb": settings.ATTACHMENT_MAX_BYTES // 1048576},
     )
 
     def __init__(self, *args, author: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.author = author
+        # Here, not on the field: formatted in the reader's language, not at import time.
+        self.fields["attachments"].help_text = _(
+            "Up to %(mb)d MB. JPEG, PNG, GIF, WebP, PDF, office documents."
+        ) % {"mb": settings.ATTACHMENT_MAX_BYTES // 1048576}
         now = timezone.now()
         self.fields["campaign"].queryset = Campaign.objects.filter(starts_at__lte=now, ends_at__gt=now)
         self.fields["target_entity"].queryset = Entity.objects.order_by("path")

@@ -26,6 +26,29 @@ def pytest_configure(config):
     hsettings.load_profile("ci")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test in a file, never in Django's default in-memory database.
+
+    With an in-memory database, Django and pytest-django hand the live server *the test thread's
+    connection* (`connections_override`), and every request thread of the threaded live server then
+    runs on that one sqlite3 connection at once. CPython's sqlite3 module cannot do that safely:
+    a thread inside `sqlite3_step` holds the connection's mutex and calls back into Python for one of
+    the functions Django registers on SQLite (dates, regexp, ...) so it waits for the GIL, while
+    another thread holds the GIL and waits for that mutex in `sqlite3_bind`/`sqlite3_finalize`.
+    Nothing can run after that, not even pytest-timeout's thread (seen with py-spy when the
+    accessibility sweep ran after the websocket tests: the executive dashboard's parallel chart
+    requests). A file gives every thread its own connection; WAL lets readers and one writer work
+    together, IMMEDIATE transactions wait for the write lock (busy timeout) instead of failing on
+    a lock upgrade."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3") and not (db.get("TEST") or {}).get("NAME"):
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+        options = db.setdefault("OPTIONS", {})
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF")
+        options.setdefault("transaction_mode", "IMMEDIATE")
+
+
 @pytest.fixture(autouse=True)
 def _clean_side_state():
     cache.clear()

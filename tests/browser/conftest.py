@@ -36,7 +36,7 @@ class Session:
         # bypass_csp only to inject test tooling (axe-core); the product's CSP stays on otherwise.
         self.context = browser.new_context(viewport=viewport, locale="en-GB", bypass_csp=bypass_csp)
         self.page = self.context.new_page()
-        self.page.set_default_timeout(15000)
+        self.page.set_default_timeout(30000)  # 2 shared cores in CI: a login hashes a password
         self.base = base_url
         self.artifacts = artifacts
         self.name = name

@@ -1,6 +1,15 @@
 /* Dashboards: each <canvas data-chart data-url> is drawn by Chart.js from its JSON endpoint. */
 (function () {
   "use strict";
+  // The words come from the page (components/chart_text.html), translated; English if missing.
+  function t(key, fallback) {
+    var box = document.getElementById("chart-text");
+    var el = box && box.content.querySelector('[data-k="' + key + '"]');
+    return el ? el.textContent.trim() : fallback;
+  }
+  function seg(key) { return t("segment:" + key, key.replace("_", " ")); }
+  var KEYS = { logged_in: "Logged in", voted: "Voted", commented: "Commented", posted: "Posted" };
+  function word(k) { return t(k, KEYS[k]); }
   var palette = ["#1f5fbf", "#e8a317", "#1d7a43", "#b3261e", "#6a3fb5", "#0f7b6c", "#8a5a00", "#545d68", "#2c7be5"];
   function load(url) { return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }); }
   function empty(canvas, text) {
@@ -10,50 +19,51 @@
   var builders = {
     "pipeline": function (d) {
       var dl = document.getElementById("pipeline-figures");
-      if (dl) dl.textContent = "With potential: " + d.with_potential + " · awaiting analysis: " + d.awaiting_analysis + " · past SLA: " + d.past_sla;
+      if (dl) dl.textContent = t("figures", "With potential: {potential} · awaiting analysis: {awaiting} · past SLA: {late}")
+        .replace("{potential}", d.with_potential).replace("{awaiting}", d.awaiting_analysis).replace("{late}", d.past_sla);
       return { type: "bar", data: { labels: d.stages.map(function (s) { return s.label; }),
-        datasets: [{ label: "Ideas that reached the stage", data: d.stages.map(function (s) { return s.reached; }), backgroundColor: palette[0] }] },
+        datasets: [{ label: t("stage", "Ideas that reached the stage"), data: d.stages.map(function (s) { return s.reached; }), backgroundColor: palette[0] }] },
         options: { indexAxis: "y" } };
     },
     "participation": function (d) {
       var keys = ["logged_in", "voted", "commented", "posted"];
-      return { type: "bar", data: { labels: ["Logged in", "Voted", "Commented", "Posted"],
-        datasets: [{ label: "% of headcount", data: keys.map(function (k) { return d[k].percent; }), backgroundColor: palette[1] }] },
+      return { type: "bar", data: { labels: ["logged_in", "voted", "commented", "posted"].map(word),
+        datasets: [{ label: t("percent", "% of headcount"), data: keys.map(function (k) { return d[k].percent; }), backgroundColor: palette[1] }] },
         options: { scales: { y: { beginAtZero: true, max: 100 } } } };
     },
     "participation-by-entity": function (d) {
       var keys = ["logged_in", "voted", "commented", "posted"];
       return { type: "bar", data: { labels: d.rows.map(function (r) { return r.entity; }),
-        datasets: keys.map(function (k, i) { return { label: k.replace("_", " "), data: d.rows.map(function (r) { return r[k].percent; }), backgroundColor: palette[i] }; }) },
+        datasets: keys.map(function (k, i) { return { label: word(k), data: d.rows.map(function (r) { return r[k].percent; }), backgroundColor: palette[i] }; }) },
         options: { scales: { y: { beginAtZero: true, max: 100 } } } };
     },
     "participation-over-time": function (d) {
       var keys = ["logged_in", "voted", "commented", "posted"];
       return { type: "line", data: { labels: d.rows.map(function (r) { return r.month; }),
-        datasets: keys.map(function (k, i) { return { label: k.replace("_", " "), data: d.rows.map(function (r) { return r[k]; }), borderColor: palette[i], backgroundColor: palette[i] }; }) } };
+        datasets: keys.map(function (k, i) { return { label: word(k), data: d.rows.map(function (r) { return r[k]; }), borderColor: palette[i], backgroundColor: palette[i] }; }) } };
     },
     "gains": function (d) {
       return { type: "bar", data: { labels: d.by_theme.map(function (r) { return r.group + " " + r.year; }),
-        datasets: [{ label: "Estimated €/year", data: d.by_theme.map(function (r) { return r.estimated; }), backgroundColor: palette[7] },
-                   { label: "Realised €/year", data: d.by_theme.map(function (r) { return r.realised; }), backgroundColor: palette[2] }] } };
+        datasets: [{ label: t("estimated", "Estimated €/year"), data: d.by_theme.map(function (r) { return r.estimated; }), backgroundColor: palette[7] },
+                   { label: t("realised", "Realised €/year"), data: d.by_theme.map(function (r) { return r.realised; }), backgroundColor: palette[2] }] } };
     },
     "campaigns": function (d) {
       return { type: "bar", data: { labels: d.rows.map(function (r) { return r.campaign; }),
-        datasets: [{ label: "Gini of votes (0 = even, 1 = one idea takes all)", data: d.rows.map(function (r) { return r.gini; }), backgroundColor: palette[4] }] },
+        datasets: [{ label: t("gini", "Gini of votes (0 = even, 1 = one idea takes all)"), data: d.rows.map(function (r) { return r.gini; }), backgroundColor: palette[4] }] },
         options: { scales: { y: { beginAtZero: true, max: 1 } } } };
     },
     "segments": function (d) {
       var body = document.querySelector("#segment-table tbody");
       if (body) d.rows.forEach(function (r) {
         var tr = document.createElement("tr");
-        [r.segment.replace("_", " "), r.headcount, r.mode].forEach(function (v) { var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
+        [seg(r.segment), r.headcount, r.mode].forEach(function (v) { var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
         body.appendChild(tr);
       });
       var max = Math.max.apply(null, d.rows.map(function (r) { return r.headcount; }).concat([1]));
       return { type: "bubble", data: { datasets: d.rows.filter(function (r) { return r.headcount > 0; }).map(function (r, i) {
-          return { label: r.segment.replace("_", " "), backgroundColor: palette[i % palette.length] + "aa",
+          return { label: seg(r.segment), backgroundColor: palette[i % palette.length] + "aa",
             data: [{ x: r.headcount, y: r.median_influence * 1000, r: 6 + 30 * Math.sqrt(r.headcount / max) }] }; }) },
-        options: { scales: { x: { title: { display: true, text: "people" } }, y: { title: { display: true, text: "median influence (‰)" } } } } };
+        options: { scales: { x: { title: { display: true, text: t("people", "people") } }, y: { title: { display: true, text: t("influence", "median influence (‰)") } } } } };
     }
   };
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
@@ -71,10 +81,10 @@
     if (d.error) return;
     var body = table.querySelector("tbody");
     var head = document.createElement("tr"); head.appendChild(document.createElement("th"));
-    d.segments.forEach(function (s) { var th = document.createElement("th"); th.scope = "col"; th.textContent = s.replace("_", " "); head.appendChild(th); });
+    d.segments.forEach(function (s) { var th = document.createElement("th"); th.scope = "col"; th.textContent = seg(s); head.appendChild(th); });
     body.appendChild(head);
     d.matrix.forEach(function (row, i) {
-      var tr = document.createElement("tr"); var th = document.createElement("th"); th.scope = "row"; th.textContent = d.segments[i].replace("_", " "); tr.appendChild(th);
+      var tr = document.createElement("tr"); var th = document.createElement("th"); th.scope = "row"; th.textContent = seg(d.segments[i]); tr.appendChild(th);
       row.forEach(function (n) { var td = document.createElement("td"); td.textContent = n; tr.appendChild(td); });
       body.appendChild(tr);
     });

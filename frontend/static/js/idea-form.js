@@ -26,7 +26,9 @@
   }
   function save(pending) {
     var data = collect();
-    data.pending = !!pending;
+    var before = localStorage.getItem(key);
+    // Typing again after an offline "send" keeps it to be sent.
+    data.pending = !!pending || (!!before && !!JSON.parse(before).pending);
     localStorage.setItem(key, JSON.stringify(data));
   }
   var stored = localStorage.getItem(key);
@@ -48,9 +50,11 @@
     flag.type = "hidden"; flag.name = "submit"; flag.value = "1";
     form.appendChild(flag);
     localStorage.removeItem(key);
-    form.submit();
+    // Not form.submit(): the form's button named "submit" shadows that method.
+    HTMLFormElement.prototype.submit.call(form);
   }
   form.addEventListener("submit", function (event) {
+    clearTimeout(timer);
     if (!navigator.onLine) {
       event.preventDefault();
       save(true);

@@ -67,6 +67,23 @@
     navigator.serviceWorker.register(body.dataset.sw, { scope: "/" }).catch(function () {});
   }
 
+  // A wide table scrolls inside its box on a phone: the box then takes the keyboard focus (arrow
+  // keys scroll it) and is named after its section's heading. Rechecked when a table grows.
+  function scrollers() {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      if (box.scrollWidth <= box.clientWidth + 1 || box.hasAttribute("tabindex")) return;
+      box.tabIndex = 0;
+      var section = box.closest("section, .card");
+      var heading = section && section.querySelector("h1, h2, h3");
+      if (heading) { box.setAttribute("role", "region"); box.setAttribute("aria-label", heading.textContent.trim()); }
+    });
+  }
+  scrollers();
+  if ("ResizeObserver" in window) {
+    var observer = new ResizeObserver(scrollers);
+    document.querySelectorAll(".table-wrap, .table-wrap > table").forEach(function (el) { observer.observe(el); });
+  }
+
   // Confirmations without inline handlers: <button data-confirm="...">
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-confirm]");

@@ -1,5 +1,5 @@
 /* Ideabox service worker: caches the shell, serves the offline page when the network is gone. */
-const VERSION = "ideabox-{{ shell|join:'|'|length }}-v1";
+const VERSION = "ideabox-{{ version }}";
 const SHELL = [{% for url in shell %}"{{ url|escapejs }}", {% endfor %}"/offline/"];
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(VERSION).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
