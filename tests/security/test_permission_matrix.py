@@ -214,7 +214,9 @@ CASES: list[Case] = [
         "POST",
         url("accounts:personal_data"),
         expect(DONE),
-        probe=lambda w, u: PersonalDataAudit.objects.filter(subject=u, action="export").count() if u else None,
+        probe=lambda w, u: (
+            PersonalDataAudit.objects.filter(subject=u, action="export").count() if u else None
+        ),
     ),
     Case("me/data/", "my personal data by GET", "GET", url("accounts:personal_data"), expect(NOT_ALLOWED)),
     Case("me/erase/", "erase my account (confirmation page)", "GET", url("accounts:erase"), LOGGED_IN),
