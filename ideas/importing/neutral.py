@@ -435,9 +435,12 @@ class NeutralImport:
             wanted = {
                 "display_name": name if claiming else values["display_name"],
                 "email": email or old_email,
-                "job_title": values["job_title"] or job,
-                "date_joined": values["date_joined"] or joined,
-                "language": values["language"] or language,
+                # A claimed directory account keeps its own job title and language.
+                "job_title": (job or values["job_title"]) if claiming else (values["job_title"] or job),
+                "date_joined": min(filter(None, [values["date_joined"], joined]))
+                if claiming
+                else (values["date_joined"] or joined),
+                "language": language if claiming else (values["language"] or language),
                 "is_claimed": claimed or bool(email),
             }
             # Only what the file says is compared: no column, no change (a directory's manager stays).
