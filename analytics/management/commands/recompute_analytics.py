@@ -5,6 +5,7 @@ migration matrix compares), each over a window of D days ending at its month's e
 For imported history, put END at the end of that history and the window over all of it:
 `recompute_analytics --start 2010-06-01 --end 2013-12-01` (the window is END - START)."""
 
+import math
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -42,12 +43,14 @@ class Command(BaseCommand):
             raise CommandError("Give either --start or --window-days, not both.")
         now = None
         if end:
+            # The very end of that day (still in its month, which is the last one snapshotted).
             now = timezone.make_aware(datetime.combine(_date(end) + timedelta(days=1), dtime.min))
+            now -= timedelta(microseconds=1)
             now = min(now, timezone.now())
         days = window_days
         if start:
             first = timezone.make_aware(datetime.combine(_date(start), dtime.min))
-            days = ((now or timezone.now()) - first).days
+            days = math.ceil(((now or timezone.now()) - first).total_seconds() / 86400)
             if days < 1:
                 raise CommandError("--start must be before --end.")
         if days is not None and not 1 <= days <= 36500:
