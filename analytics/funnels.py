@@ -214,10 +214,12 @@ def vote_concentration_by_campaign() -> list[dict]:
     from ideas.models import Campaign
 
     per_campaign = defaultdict(list)
+    # Support = votes + support counted by a previous platform (imported history has only that).
     for campaign_id, votes in (
         Idea.objects.filter(campaign__isnull=False)
         .exclude(state=S.DRAFT)
-        .values_list("campaign_id", "vote_count")
+        .annotate(support=F("vote_count") + F("historical_support"))
+        .values_list("campaign_id", "support")
     ):
         per_campaign[campaign_id].append(votes)
     names = dict(Campaign.objects.values_list("pk", "title"))

@@ -45,11 +45,14 @@ def _month_end(month: date, now: datetime) -> datetime:
     return min(end, now)
 
 
-def recompute(*, months: int = 12, now: datetime | None = None, progress=None) -> dict:
-    """Snapshots of the last ``months`` months (window ending at each month's end). Idempotent:
-    a second run rewrites the same rows."""
+def recompute(
+    *, months: int = 12, now: datetime | None = None, days: int | None = None, progress=None
+) -> dict:
+    """Snapshots of the last ``months`` months before ``now`` (window of ``days`` days, default
+    the configured one, ending at each month's end). Idempotent: a second run rewrites the same
+    rows. Imported history: ``now`` at its end and ``days`` covering it all."""
     now = now or timezone.now()
-    days = thresholds()["window_days"]
+    days = days or thresholds()["window_days"]
     written = 0
     for month in month_starts(months=months, now=now):
         result = compute_segments(Window.ending(_month_end(month, now), days))
@@ -130,6 +133,13 @@ def migration_matrix(*, from_month: date, to_month: date) -> dict:
 
 def latest_month() -> date | None:
     return SegmentSnapshot.objects.order_by("-month").values_list("month", flat=True).first()
+
+
+def latest_two_months() -> list[date]:
+    """The two most recent snapshotted months (what the migration matrix compares), oldest first;
+    imported history is snapshotted in its own months, not in the current ones."""
+    months = list(SegmentSnapshot.objects.order_by("-month").values_list("month", flat=True).distinct()[:2])
+    return sorted(months) if len(months) == 2 else month_starts(months=2)
 
 
 def segment_map(*, month: date | None = None) -> list[dict]:

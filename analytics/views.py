@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -75,7 +76,19 @@ def dashboard(request):
 def executive(request):
     if not _can_see_aggregates(request.user):
         return HttpResponseForbidden(_("The dashboards are for executives and community managers."))
-    return render(request, "analytics/executive.html", {"days": request.GET.get("days", "365")})
+    try:
+        window_from(request)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
+    # The chosen window is passed on to the charts' data URLs: ?days=N, or ?start=&end= (imported
+    # history lies years back, beyond the tabs).
+    if request.GET.get("start") and request.GET.get("end"):
+        query = urlencode({"start": request.GET["start"], "end": request.GET["end"]})
+        days = ""
+    else:
+        days = request.GET.get("days", "365")
+        query = urlencode({"days": days})
+    return render(request, "analytics/executive.html", {"days": days, "window_query": query})
 
 
 DRAFT_KEY = "segment_message_draft"
@@ -212,7 +225,7 @@ def _data(request, name):
             "message": "" if rows else "Segments are not computed yet: run recompute_analytics.",
         }
     if name == "migration":
-        months = snapshots.month_starts(months=2)
+        months = snapshots.latest_two_months()
         return snapshots.migration_matrix(from_month=months[0], to_month=months[1])
     raise Http404
 

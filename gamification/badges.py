@@ -29,9 +29,10 @@ def badges_ensure() -> int:
     return created
 
 
-def badges_award(*, user_ids: Iterable[int] | None = None) -> dict[str, list[int]]:
+def badges_award(*, user_ids: Iterable[int] | None = None, announce: bool = True) -> dict[str, list[int]]:
     """Awards every badge deserved now (to ``user_ids`` only, if given). A recipe that fails is
-    logged and the others still run. Returns {badge slug: ids newly awarded}."""
+    logged and the others still run. ``announce=False`` (badges of imported history) awards
+    without notifying. Returns {badge slug: ids newly awarded}."""
     ids = None if user_ids is None else sorted(set(user_ids))
     if ids is not None and not ids:
         return {}
@@ -45,6 +46,8 @@ def badges_award(*, user_ids: Iterable[int] | None = None) -> dict[str, list[int
             continue
         if new_ids:
             awarded[recipe.slug] = new_ids
+            if not announce:
+                continue
             name = recipe.name
             notify(
                 recipient_ids=new_ids,

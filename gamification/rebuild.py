@@ -125,9 +125,9 @@ def rebuild_points(*, progress=None) -> int:
     return PointEntry.objects.count() - before
 
 
-def rebuild_points_and_badges(*, progress=None) -> dict:
+def rebuild_points_and_badges(*, progress=None, announce: bool = True) -> dict:
     from gamification.badges import badges_award
 
     written = rebuild_points(progress=progress)
-    awarded = badges_award()
+    awarded = badges_award(announce=announce)
     return {"points_rows": written, "badges": sum(len(v) for v in awarded.values())}

@@ -233,3 +233,123 @@ def _primary_role(roles: set[str], rule: Rule) -> str:
         if role in roles and role in rule.roles:
             return role
     return next(iter(roles), SYSTEM)
+
+
+# --- Imported history ---------------------------------------------------------------------------
+IMPORT_REASON = "imported"
+IMPORT_ROLE = "import"
+# States an imported idea may arrive in (a merge needs its surviving idea: import a duplicate_of link).
+IMPORTABLE_STATES = (
+    S.SUBMITTED,
+    S.PUBLISHED,
+    S.REJECTED,
+    S.SHORTLISTED,
+    S.IN_ANALYSIS,
+    S.PROJECT,
+    S.PILOT,
+    S.DEPLOYED,
+    S.DECLINED,
+    S.ARCHIVED,
+)
+_NOT_PUBLISHED = (S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.REJECTED)
+
+
+@dataclass(frozen=True)
+class ImportedState:
+    state: str
+    created_at: object  # datetime: when the idea was posted on the previous platform
+    state_at: object  # datetime: when it reached ``state`` there
+    idea_id: int | None = None  # None for a new idea (see import_prepare)
+
+
+def _import_steps(current: str, item: ImportedState) -> list[tuple[str, str, object]]:
+    """The audit steps from ``current`` to the imported state: through "published" (at the idea's
+    creation) when the idea became public, then straight to its final state. No intermediate
+    decision is invented: the previous platform only tells where the idea ended."""
+    to = item.state
+    steps: list[tuple[str, str, object]] = []
+    state = current
+    if to not in _NOT_PUBLISHED and state in _NOT_PUBLISHED:
+        steps.append((state, S.PUBLISHED, item.created_at))
+        state = S.PUBLISHED
+    elif to in (S.REJECTED, S.CHANGES_REQUESTED) and state == S.DRAFT:
+        steps.append((state, S.SUBMITTED, item.created_at))
+        state = S.SUBMITTED
+    if state != to:
+        steps.append((state, to, max(item.state_at, item.created_at)))
+    return steps
+
+
+def import_prepare(*, idea: Idea, item: ImportedState) -> list[tuple[str, str, object]]:
+    """Puts ``idea`` (a new, unsaved instance or one just loaded) in its imported state and
+    returns the audit steps that lead there (to be written by ``import_record`` once the idea has
+    an id). New ideas get their state this way, before their bulk insert: one write instead of two."""
+    steps = _import_steps(idea.state, item)
+    if not steps:
+        return []
+    for _frm, to, at in steps:
+        if to == S.PUBLISHED and idea.published_at is None:
+            idea.published_at = at
+            idea.first_answered_at = idea.first_answered_at or at
+        if to == S.SUBMITTED:
+            idea.submitted_at = at
+    idea.submitted_at = idea.submitted_at or item.created_at
+    idea.state = item.state
+    idea.state_changed_at = steps[-1][2]
+    idea.version += len(steps)
+    return steps
+
+
+def import_record(*, changes: list[tuple[Idea, list[tuple[str, str, object]]]]) -> int:
+    """Writes the append-only audit rows of imported states: no actor, role "import", reason
+    "imported". Returns how many rows."""
+    audit: list[Transition] = []
+    for idea, steps in changes:
+        digest = snapshot_hash(idea)
+        audit.extend(
+            Transition(
+                idea_id=idea.pk,
+                actor=None,
+                actor_role=IMPORT_ROLE,
+                from_state=frm,
+                to_state=to,
+                reason=IMPORT_REASON,
+                at=at,
+                snapshot_hash=digest,
+            )
+            for frm, to, at in steps
+        )
+    Transition.objects.bulk_create(audit, batch_size=2000)
+    return len(audit)
+
+
+def _check_importable(items) -> None:
+    bad = {item.state for item in items} - set(IMPORTABLE_STATES)
+    if bad:
+        raise TransitionError(f"Not an importable state: {', '.join(sorted(bad))}")
+
+
+def import_states(*, items: list[ImportedState]) -> int:
+    """Gives existing (already imported) ideas the state a corrected import file says, with the
+    audit rows. The role table does not apply: the decisions were made on the previous platform.
+    No notification and no points here: points are rebuilt from the history afterwards
+    (gamification.rebuild). Idempotent: an idea already in its imported state is left alone. Runs
+    inside the caller's transaction. Returns the number of ideas changed."""
+    if not items:
+        return 0
+    _check_importable(items)
+    ideas = Idea.objects.in_bulk([item.idea_id for item in items])
+    changes = []
+    for item in items:
+        idea = ideas[item.idea_id]
+        steps = import_prepare(idea=idea, item=item)
+        if steps:
+            changes.append((idea, steps))
+    changed = [idea for idea, _steps in changes]
+    Idea.objects.bulk_update(
+        changed,
+        ["state", "state_changed_at", "published_at", "submitted_at", "first_answered_at", "version"],
+        batch_size=500,
+    )
+    import_record(changes=changes)
+    return len(changed)

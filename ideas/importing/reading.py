@@ -1,0 +1,127 @@
+"""Reading CSV files strictly: UTF-8 (a BOM is accepted), a header row with the required columns,
+every record with as many fields as the header. A file that cannot be used at all raises
+``UnusableFile`` (nothing gets imported); a bad record is only that record's problem."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Very long texts are fine (a comment of 10,000 characters is real), a 20 MB field is not a text.
+FIELD_LIMIT = 20_000_000
+csv.field_size_limit(FIELD_LIMIT)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record: the file it came from, the line where it starts, its values by column."""
+
+    file: str
+    line: int
+    values: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return (self.values.get(column) or "").strip()
+
+    def raw(self, column: str) -> str:
+        return self.values.get(column) or ""
+
+
+@dataclass
+class Issue:
+    file: str
+    line: int
+    reason: str
+    rejected: bool = True  # False: a warning, the row was imported (e.g. a title shortened)
+
+    def __str__(self) -> str:
+        kind = "rejected" if self.rejected else "warning"
+        return f"{self.file}:{self.line}: {kind}: {self.reason}"
+
+
+class UnusableFile(Exception):
+    """One or more files cannot be used at all. ``problems`` lists (file, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{name}: {message}" for name, message in problems))
+
+
+@dataclass
+class Table:
+    rows: list[Row] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)  # records unreadable as such (field count)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if b"\x00" in raw[:65536]:
+        raise UnusableFile([(name, "binary content (NUL bytes): not a CSV text file")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise UnusableFile(
+            [
+                (
+                    name,
+                    f"not UTF-8 (byte 0x{raw[error.start]:02x} on line {line}); "
+                    "save the file as UTF-8 and run again",
+                )
+            ]
+        ) from error
+
+
+def read_csv(path: Path, *, required: list[str], optional: list[str], label: str | None = None) -> Table:
+    """The records of ``path``; raises ``UnusableFile`` for a file that is not usable at all."""
+    name = label or path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UnusableFile([(name, f"cannot be read ({error.strerror})")]) from error
+    text = _decode(raw, name)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise UnusableFile([(name, f"not CSV: {error} on line {reader.line_num}")]) from error
+    if not header or not any(cell.strip() for cell in header):
+        raise UnusableFile([(name, "empty file: a header row is required")])
+    columns = [cell.strip().lower() for cell in header]
+    duplicates = sorted({c for c in columns if columns.count(c) > 1 and c})
+    if duplicates:
+        raise UnusableFile([(name, f"column(s) given twice in the header: {', '.join(duplicates)}")])
+    missing = [c for c in required if c not in columns]
+    if missing:
+        found = ", ".join(c for c in columns[:8] if c) + ("…" if len(columns) > 8 else "")
+        raise UnusableFile(
+            [
+                (
+                    name,
+                    f"missing required column(s): {', '.join(missing)} (header found: {found[:200]}); "
+                    "is this a CSV file with a header row?",
+                )
+            ]
+        )
+    table = Table()
+    known = set(required) | set(optional)
+    wanted = [(i, c) for i, c in enumerate(columns) if c in known]
+    line = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise UnusableFile([(name, f"not valid CSV on line {line}: {error}")]) from error
+        start, line = line, reader.line_num + 1
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue  # blank line
+        if len(record) != len(columns):
+            table.issues.append(
+                Issue(name, start, f"{len(record)} fields where the header has {len(columns)}")
+            )
+            continue
+        table.rows.append(Row(name, start, {c: record[i] for i, c in wanted}))
+    return table
