@@ -234,7 +234,8 @@ class Simulation:
         big = self.posters[n_inf : n_inf + max(2, round(0.04 * t.posters))]
         self.truth.big_contributors = set(big)
         # Commenters: the facilitators and developers, some authors, and ordinary people.
-        non_posters = [pk for pk in pool if pk not in set(self.posters)]
+        poster_set = set(self.posters)
+        non_posters = [pk for pk in pool if pk not in poster_set]
         self.truth.facilitators = set(non_posters[:n_fac])
         self.truth.developers = set(non_posters[n_fac : n_fac + n_dev])
         planted_commenters = list(self.truth.facilitators | self.truth.developers)
@@ -249,10 +250,12 @@ class Simulation:
         # Voters: most contributors vote, plus people who only vote.
         contributors = list(dict.fromkeys(self.posters + self.commenters))
         voters = contributors[: round(0.7 * len(contributors))]
-        only_voters = [pk for pk in pool if pk not in set(contributors)]
+        contributor_set = set(contributors)
+        only_voters = [pk for pk in pool if pk not in contributor_set]
         voters += only_voters[: t.voters - len(voters)]
         if len(voters) < t.voters:  # small organisations: the remaining contributors vote too
-            voters += [pk for pk in contributors if pk not in set(voters)][: t.voters - len(voters)]
+            voter_set = set(voters)
+            voters += [pk for pk in contributors if pk not in voter_set][: t.voters - len(voters)]
         self.voters = voters[: t.voters]
 
     def _pk(self, role: str) -> int:
@@ -561,8 +564,11 @@ class Simulation:
                 if meta["author"] != pk:
                     add(meta, pk, before_advance=True)
         # Ordinary commenters: one or two comments, on at most two other authors' ideas.
+        public_by_author: dict[int, list[dict]] = {}
+        for meta in self.public_ideas:
+            public_by_author.setdefault(meta["author"], []).append(meta)
         for pk in self.ordinary_commenters:
-            own = [m for m in self.public_ideas if m["author"] == pk]
+            own = public_by_author.get(pk, [])
             if own and rng.random() < 0.5:
                 add(rng.choice(own), pk)
             else:
@@ -596,9 +602,10 @@ class Simulation:
             first_by_idea.setdefault(comment.idea_id, comment)
         replies = []
         authors = {m["pk"]: m["author"] for m in self.public_ideas}
+        commenter_set = set(self.commenters)
         for idea_id, comment in first_by_idea.items():
             author = authors[idea_id]
-            if comment.author_id != author and rng.random() < 0.3 and author in set(self.commenters):
+            if comment.author_id != author and rng.random() < 0.3 and author in commenter_set:
                 text = "Merci ! / Thanks!"
                 replies.append(
                     Comment(
