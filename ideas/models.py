@@ -266,6 +266,10 @@ class Idea(models.Model):
             models.Index(fields=["-created_at", "-id"], name="idea_newest_order_idx"),
             models.Index(fields=["-vote_count", "-created_at", "-id"], name="idea_votes_order_idx"),
             models.Index(fields=["-comment_count", "-created_at", "-id"], name="idea_comments_order_idx"),
+            # The list's count (selectors.idea_list_count): the ideas everybody sees, read from the
+            # index alone, and the few hidden ones.
+            models.Index(fields=["state"], condition=Q(is_hidden=False), name="idea_listed_state_idx"),
+            models.Index(fields=["state"], condition=Q(is_hidden=True), name="idea_hidden_state_idx"),
         ]
 
     def __str__(self) -> str:

@@ -92,6 +92,7 @@ def test_list_search_and_similar_use_indexes_at_40000_ideas(org):
 
             def page(filters=filters, user=user):
                 list(selectors.idea_list(user=user, filters=filters)[:20])
+                selectors.idea_list_count(user=user, filters=filters)
 
             _assert_indexed(_plans(page), f"{name} as {user.email}")
     found = []

@@ -139,3 +139,35 @@ def test_executive_dashboard_queries_do_not_grow(client, org):
         return 1 + 6 * top if "by-entity" in path else EXECUTIVE_BUDGET
 
     _grows(client, org, paths, budget, lambda: _activity(org, 8, start=3))
+
+
+def test_list_count_in_two_parts_equals_the_list(org):
+    """selectors.idea_list_count counts apart what everybody sees and the hidden ideas one may see:
+    the same number as counting the list itself, for every kind of person and filter."""
+    from ideas.selectors import IdeaFilters, idea_list, idea_list_count
+
+    shown = [published(org.alice, org.theme, title=f"Shown {i}") for i in range(3)]
+    published(org.colin, org.it_theme, title="Shown in IT")
+    hidden_own = published(org.alice, org.theme, title="Hidden, by Alice")
+    hidden_other = published(org.cora, org.it_theme, title="Hidden, by Cora")
+    Idea.objects.filter(pk__in=[hidden_own.pk, hidden_other.pk]).update(is_hidden=True)
+    submitted(org.alice, org.theme, title="Waiting")
+    Idea.objects.filter(pk=shown[0].pk).update(state=IdeaState.MERGED, merged_into=shown[1])
+    cases = [
+        IdeaFilters(),
+        IdeaFilters(theme=org.theme.pk),
+        IdeaFilters(q="Hidden"),
+        IdeaFilters(sort="newest", domain=org.it.pk),
+        IdeaFilters(state=IdeaState.PUBLISHED),
+        IdeaFilters(mine=True),
+    ]
+    counts = {}
+    for user in (org.colin, org.alice, org.chloe, org.oscar, org.camille, org.eve):
+        for index, filters in enumerate(cases):
+            expected = idea_list(user=user, filters=filters).count()
+            assert idea_list_count(user=user, filters=filters) == expected, (user.email, filters)
+            counts[(user.email, index)] = expected
+    # The hidden ideas do count for those who may see them, and only for them.
+    assert counts[("colin@example.com", 0)] == 3
+    assert counts[("alice@example.com", 0)] == 3 + 1
+    assert counts[("camille@example.com", 0)] == 3 + 2
