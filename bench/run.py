@@ -624,9 +624,19 @@ def fmt(value, digits=1):
     return str(value)
 
 
-def previous_run(results_dir: Path, current: str) -> dict | None:
-    runs = sorted(p for p in results_dir.glob("*.json") if p.stem != current)
-    return json.loads(runs[-1].read_text()) if runs else None
+def previous_run(results_dir: Path, current: str, sizes: list[int]) -> dict | None:
+    """The latest earlier run with a size in common (else the latest run, for the record)."""
+    runs = sorted((p for p in results_dir.glob("*.json") if p.stem < current), reverse=True)
+    loaded = []
+    for path in runs:
+        try:
+            run = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        loaded.append(run)
+        if {r.get("size") for r in run.get("sizes", [])} & set(sizes):
+            return run
+    return loaded[0] if loaded else None
 
 
 def comparable(run: dict) -> dict[tuple[int, str], float]:
@@ -733,6 +743,24 @@ def markdown(run: dict) -> str:
                     e["errors"],
                 )
             )
+        for name, db in result["database_floor"].items():
+            if name not in mix["endpoints"]:  # captured and timed, but no response in the window
+                lines.append(
+                    table_row(
+                        name,
+                        0,
+                        "–",
+                        "–",
+                        "–",
+                        "–",
+                        "–",
+                        "–",
+                        db.get("queries", "–"),
+                        fmt(db.get("p50"), 2),
+                        "–",
+                        "–",
+                    )
+                )
         failed_sql = {n: db["error"] for n, db in result["database_floor"].items() if db.get("error")}
         if failed_sql:
             lines += ["", "SQL replay errors: " + "; ".join(f"{k}: {v}" for k, v in failed_sql.items())]
@@ -907,7 +935,7 @@ def main() -> None:
                 + ("ok" if row["ok"] else "MISSED")
             )
     run["extras"] = [] if args.no_extras else run_extras(args, redis_url, static_root)
-    previous = previous_run(results_dir, run_id)
+    previous = previous_run(results_dir, run_id, args.sizes)
     run["previous"] = previous["id"] if previous else None
     run["regression"] = regression(previous, run)
     run["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

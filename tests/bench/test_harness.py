@@ -108,3 +108,15 @@ def test_regression_compares_the_ratios_of_the_previous_run(bench):
     )
     assert "**failed**" in text
     assert "no size in common" in text
+
+
+def test_the_previous_run_is_the_latest_with_a_size_in_common(bench, tmp_path):
+    import json
+
+    for run_id, size in (("20260101T000000Z", 5000), ("20260102T000000Z", 50000), ("20260103T000000Z", 5000)):
+        (tmp_path / f"{run_id}.json").write_text(json.dumps({"id": run_id, "sizes": [{"size": size}]}))
+    assert bench.previous_run(tmp_path, "20260104T000000Z", [50000])["id"] == "20260102T000000Z"
+    assert bench.previous_run(tmp_path, "20260104T000000Z", [5000])["id"] == "20260103T000000Z"
+    assert bench.previous_run(tmp_path, "20260102T000000Z", [5000])["id"] == "20260101T000000Z"
+    assert bench.previous_run(tmp_path, "20260104T000000Z", [200000])["id"] == "20260103T000000Z"
+    assert bench.previous_run(tmp_path, "20250101T000000Z", [5000]) is None
