@@ -329,9 +329,11 @@ def vote_cast(*, idea: Idea, voter: User) -> tuple[Vote | None, bool]:
                 vote = Vote.objects.create(idea=idea, voter=voter)
         except IntegrityError:
             return Vote.objects.filter(idea=idea, voter=voter).first(), False
-        _touch(idea.pk, vote_count=1, trending_score=2)
         Follow.objects.bulk_create([Follow(idea=idea, user=voter)], ignore_conflicts=True)
         points.on_vote_cast(idea=idea, voter_id=voter.pk)
+        # The counter last: the idea's row stays locked only until the commit, so that many people
+        # voting on one idea at once wait for each other as little as possible (bench/ hot spot).
+        _touch(idea.pk, vote_count=1, trending_score=2)
         idea.refresh_from_db(fields=["vote_count", "historical_support", "state", "version"])
         _after_vote(idea=idea)
         broadcast_idea_updated(idea_id=idea.pk)

@@ -34,9 +34,9 @@ def _errors_text(error: ValidationError) -> str:
 def idea_list(request):
     form = IdeaFilterForm(request.GET or None)
     filters = form.filters()
-    page = Paginator(selectors.idea_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(selectors.idea_list(user=request.user, filters=filters), PAGE_SIZE)
+    paginator.count = selectors.idea_list_count(user=request.user, filters=filters)  # see its docstring
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "querystring": query.urlencode(), "filters": filters}

@@ -3,10 +3,10 @@
 import pytest
 
 from ideas import services
-from ideas.models import IdeaState
+from ideas.models import Idea, IdeaState
 from moderation.workflow import transition
 from tests import factories as f
-from tests.helpers import published
+from tests.helpers import published, submitted
 
 LIST_BUDGET = 12
 DETAIL_BUDGET = 20
@@ -53,3 +53,121 @@ def test_idea_detail_queries_do_not_grow(client, org, django_assert_max_num_quer
         response = client.get(f"/ideas/{idea.pk}/")
     assert response.status_code == 200
     assert response.content.count(b'class="comment') >= n
+
+
+# --- The other main pages: the query count does not grow with the data ----------------------
+HOME_BUDGET = 14
+QUEUE_BUDGET = 14
+LEADERBOARD_BUDGET = 12
+EXECUTIVE_BUDGET = 10
+EXECUTIVE_DATA = [
+    "pipeline.json",
+    "participation.json?days=365",
+    "participation-by-entity.json?days=365",
+    "participation-over-time.json?days=365",
+    "gains.json",
+    "campaigns.json",
+]
+
+
+def _count_queries(client, path):
+    """Queries of one GET (cache emptied first, so that both sizes are measured alike)."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(queries)
+
+
+def _activity(org, n, start=0):
+    """n published ideas with a vote and a comment each, by n new people (points earned too)."""
+    for i in range(start, start + n):
+        author = f.UserFactory(entity=org.dept_b1 if i % 2 else org.dept_a2)
+        idea = published(author, org.theme, title=f"Activity idea {i}")
+        services.vote_cast(idea=idea, voter=org.colin)
+        services.comment_create(idea=idea, author=f.UserFactory(entity=org.sub_b), body=f"Comment {i}")
+
+
+def _grows(client, org, paths, budget, more):
+    small = {path: _count_queries(client, path) for path in paths}
+    more()
+    large = {path: _count_queries(client, path) for path in paths}
+    for path in paths:
+        assert large[path] <= small[path], f"{path}: {small[path]} queries, then {large[path]} with more data"
+        limit = budget(path) if callable(budget) else budget
+        assert large[path] <= limit, f"{path}: {large[path]} queries, budget {limit}"
+
+
+def test_home_queries_do_not_grow(client, org):
+    _activity(org, 3)
+    client.force_login(org.colin)
+    _grows(client, org, ["/"], HOME_BUDGET, lambda: _activity(org, 8, start=3))
+
+
+def test_correspondent_queue_queries_do_not_grow(client, org):
+    def submit(n, start):
+        for i in range(start, start + n):
+            submitted(f.UserFactory(entity=org.dept_b1), org.theme, title=f"Waiting idea {i}")
+
+    submit(2, 0)
+    assert Idea.objects.filter(assignee=org.chloe, state=IdeaState.SUBMITTED).exists()
+    client.force_login(org.chloe)
+    _grows(client, org, ["/moderation/queue/"], QUEUE_BUDGET, lambda: submit(12, 2))
+
+
+def test_leaderboard_queries_do_not_grow(client, org):
+    _activity(org, 3)
+    client.force_login(org.colin)
+    paths = ["/points/leaderboard/", "/points/leaderboard/?period=all"]
+    _grows(client, org, paths, LEADERBOARD_BUDGET, lambda: _activity(org, 8, start=3))
+
+
+def test_executive_dashboard_queries_do_not_grow(client, org):
+    _activity(org, 3)
+    client.force_login(org.eve)
+    paths = ["/analytics/executive/"] + [f"/analytics/data/{item}" for item in EXECUTIVE_DATA]
+    from accounts.models import Entity
+
+    # Participation by entity answers per group and subsidiary (structure, not data): 6 each.
+    top = Entity.objects.filter(kind__in=[Entity.Kind.GROUP, Entity.Kind.SUBSIDIARY]).count()
+
+    def budget(path):
+        return 1 + 6 * top if "by-entity" in path else EXECUTIVE_BUDGET
+
+    _grows(client, org, paths, budget, lambda: _activity(org, 8, start=3))
+
+
+def test_list_count_in_two_parts_equals_the_list(org):
+    """selectors.idea_list_count counts apart what everybody sees and the hidden ideas one may see:
+    the same number as counting the list itself, for every kind of person and filter."""
+    from ideas.selectors import IdeaFilters, idea_list, idea_list_count
+
+    shown = [published(org.alice, org.theme, title=f"Shown {i}") for i in range(3)]
+    published(org.colin, org.it_theme, title="Shown in IT")
+    hidden_own = published(org.alice, org.theme, title="Hidden, by Alice")
+    hidden_other = published(org.cora, org.it_theme, title="Hidden, by Cora")
+    Idea.objects.filter(pk__in=[hidden_own.pk, hidden_other.pk]).update(is_hidden=True)
+    submitted(org.alice, org.theme, title="Waiting")
+    Idea.objects.filter(pk=shown[0].pk).update(state=IdeaState.MERGED, merged_into=shown[1])
+    cases = [
+        IdeaFilters(),
+        IdeaFilters(theme=org.theme.pk),
+        IdeaFilters(q="Hidden"),
+        IdeaFilters(sort="newest", domain=org.it.pk),
+        IdeaFilters(state=IdeaState.PUBLISHED),
+        IdeaFilters(mine=True),
+    ]
+    counts = {}
+    for user in (org.colin, org.alice, org.chloe, org.oscar, org.camille, org.eve):
+        for index, filters in enumerate(cases):
+            expected = idea_list(user=user, filters=filters).count()
+            assert idea_list_count(user=user, filters=filters) == expected, (user.email, filters)
+            counts[(user.email, index)] = expected
+    # The hidden ideas do count for those who may see them, and only for them.
+    assert counts[("colin@example.com", 0)] == 3
+    assert counts[("alice@example.com", 0)] == 3 + 1
+    assert counts[("camille@example.com", 0)] == 3 + 2
