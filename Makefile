@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 EMPLOYEES ?= 4573
 SEED ?= 1
 
-.PHONY: run test install system-deps lint messages bench bench-quick backup restore clean
+.PHONY: run test install system-deps node-deps lint messages bench bench-quick backup restore clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -34,8 +34,16 @@ system-deps:
 	  else echo "chromium is missing: install Debian's chromium package (the browser tests need it)"; exit 1; fi; \
 	fi
 
+# The SSO test runs a real OpenID Connect provider (node-oidc-provider) with Node.js >= 20.
+OIDC_DIR := tests/deploy/oidc
+$(OIDC_DIR)/node_modules/.package-lock.json: $(OIDC_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: the SSO test needs Node.js 20 or later with npm"; exit 1; }
+	cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+node-deps: $(OIDC_DIR)/node_modules/.package-lock.json
+
 ## make test: the whole suite (SQLite by default; Postgres and Redis when DATABASE_URL and REDIS_URL are set)
-test: install system-deps
+test: install system-deps node-deps
 	$(VENV)/bin/ruff check .
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=1 IDEABOX_TESTING=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
