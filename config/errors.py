@@ -31,7 +31,10 @@ def _is_unavailable(exc: BaseException | None) -> bool:
 
 def database_unavailable(request) -> HttpResponse:
     for connection in connections.all(initialized_only=True):
-        connection.close_if_unusable_or_obsolete()
+        # Inside a transaction its owner decides (and tests run in one); otherwise a broken
+        # connection is dropped now so that the next request opens a fresh one.
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
     message = _(
         "Ideabox cannot reach its database for a moment. What you just sent may not have been saved: "
         "please check in a minute before sending it again."

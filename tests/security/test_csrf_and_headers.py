@@ -283,8 +283,10 @@ def _templates():
     for engine in engines.all():
         for loader in engine.engine.template_loaders:
             for folder in loader.get_dirs():
-                if Path(folder).is_dir() and ROOT in Path(folder).resolve().parents:
-                    folders.add(Path(folder))
+                # The project's own templates: a virtualenv inside the checkout holds other people's.
+                resolved = Path(folder).resolve()
+                if resolved.is_dir() and ROOT in resolved.parents and "site-packages" not in resolved.parts:
+                    folders.add(resolved)
     return sorted({path for folder in folders for path in folder.rglob("*.html")})
 
 
