@@ -138,6 +138,12 @@ def django_env(database: str, redis_url: str | None, static_root: Path) -> dict:
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
         "SECURE_HSTS_SECONDS": "0",
+        # A few simulated people send thousands of requests: lift the per-person contribution limits.
+        "RATE_LIMIT_IDEA": "1000000/h",
+        "RATE_LIMIT_COMMENT": "1000000/h",
+        "RATE_LIMIT_VOTE": "1000000/h",
+        "RATE_LIMIT_REPORT": "1000000/h",
+        "API_CONTRIBUTION_RATE": "1000000/min",
         "STATIC_ROOT": str(static_root),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),

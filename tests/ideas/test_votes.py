@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from ideas import services
 from ideas.models import Idea, Vote
@@ -37,7 +38,7 @@ def test_database_refuses_a_second_vote(org):
 def test_no_vote_on_own_idea_or_as_co_author(org):
     idea = published(org.alice, org.theme, co_authors=[org.cora])
     for person in (org.alice, org.cora):
-        with pytest.raises(ValidationError, match="own idea"):
+        with translation.override("en"), pytest.raises(ValidationError, match="own idea"):
             services.vote_cast(idea=idea, voter=person)
     assert Vote.objects.count() == 0
 
@@ -45,7 +46,7 @@ def test_no_vote_on_own_idea_or_as_co_author(org):
 @pytest.mark.parametrize("make", [draft, submitted])
 def test_no_vote_on_unpublished_idea(org, make):
     idea = make(org.alice, org.theme)
-    with pytest.raises(ValidationError, match="not open"):
+    with translation.override("en"), pytest.raises(ValidationError, match="not open"):
         services.vote_cast(idea=idea, voter=org.colin)
 
 

@@ -20,7 +20,9 @@ def fast_hashing(settings, org):
 
 
 def _login(client, email, password):
-    return client.post(reverse("account_login"), {"login": email, "password": password})
+    return client.post(
+        reverse("account_login"), {"login": email, "password": password}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 @pytest.fixture
