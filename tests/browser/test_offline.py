@@ -46,7 +46,7 @@ def test_offline_shell_page_and_draft_sent_when_back(org, session_factory):
     assert "Shuttle timetable" in stored
     alice.shot("kept-offline")
     alice.context.set_offline(False)
-    alice.page.wait_for_url(SENT, timeout=15000)
+    alice.page.wait_for_url(SENT, timeout=30000)
     alice.page.wait_for_load_state("networkidle")
     idea = Idea.objects.get(title="Shuttle timetable on the intranet home page")
     assert idea.state == IdeaState.SUBMITTED
@@ -67,7 +67,7 @@ def test_offline_shell_page_and_draft_sent_when_back(org, session_factory):
     alice.shot("offline-page")
     alice.context.set_offline(False)
     alice.page.goto(alice.base + "/ideas/new/")
-    alice.page.wait_for_url(SENT, timeout=15000)
+    alice.page.wait_for_url(SENT, timeout=30000)
     alice.page.wait_for_load_state("networkidle")
     assert Idea.objects.get(title="Quiet room booking from the phone").state == IdeaState.SUBMITTED
     assert alice.page.evaluate("Object.keys(localStorage).filter(k => k.includes('draft')).length") == 0

@@ -40,7 +40,6 @@
         Object.keys(data).forEach(function (name) { if (form.elements[name] && data[name]) form.elements[name].value = data[name]; });
         say(T.restored);
       }
-      if (data.pending && navigator.onLine) { say(T.sending); submitNow(); }
     } catch (e) { localStorage.removeItem(key); }
   }
   var timer;
@@ -63,8 +62,17 @@
     }
     localStorage.removeItem(key);
   });
-  window.addEventListener("online", function () {
-    var data = localStorage.getItem(key);
-    if (data && JSON.parse(data).pending) { say(T.sending); submitNow(); }
-  });
+  var sending = false;
+  function sendPending() {
+    if (sending || !navigator.onLine) return;
+    var data;
+    try { data = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { data = null; }
+    if (data && data.pending) { sending = true; say(T.sending); submitNow(); }
+  }
+  window.addEventListener("online", sendPending);
+  // At load, and again for a few seconds: right after the network returns, the browser may still
+  // report itself offline for a moment without firing "online" later.
+  sendPending();
+  var tries = 0;
+  var retry = setInterval(function () { tries += 1; sendPending(); if (sending || tries >= 10) clearInterval(retry); }, 1000);
 })();
