@@ -212,8 +212,9 @@ def _set_managers(people: list[User]) -> None:
         for start in range(0, len(people), 5000):
             batch = people[start : start + 5000]
             values = ", ".join(["(%s, %s)"] * len(batch))
+            # The table name comes from the model and the values are placeholders.
             cursor.execute(
-                f"UPDATE {table} AS u SET manager_id = v.manager_id FROM (VALUES {values}) "  # noqa: S608
+                f"UPDATE {table} AS u SET manager_id = v.manager_id FROM (VALUES {values}) "  # noqa: S608  # nosec B608
                 "AS v(id, manager_id) WHERE u.id = v.id",
                 [x for p in batch for x in (p.pk, p.manager_id)],
             )
