@@ -133,6 +133,7 @@ def test_worker_killed_mid_send_the_email_goes_out_exactly_once(org, tmp_path):
         assert list(mailbox.glob("*.eml")) == []
         row.refresh_from_db()
         assert row.status == "pending"
+        time.sleep(3.5)  # past the visibility timeout: the new worker's start-up sweep redelivers it
         second = start_worker({**env, "SLOW_EMAIL_SECONDS": "0"}, queue)
         try:
             deadline = time.monotonic() + 90
@@ -274,11 +275,24 @@ def test_worker_killed_mid_badge_run_each_badge_is_awarded_and_announced_once(or
         stop(first, signal.SIGKILL)  # killed half-way through the badge run
         awarded_before_kill = Award.objects.filter(user=org.alice).count()
         assert awarded_before_kill >= 1
-        second = start_worker({**env, "SLOW_BADGES_DIR": ""}, queue, app="tests.support.slow_badges")
+        # Past the visibility timeout (3 s), the new worker's start-up sweep puts the task back
+        # (kombu's periodic sweep would take up to 100 s).
+        time.sleep(3.5)
+        done = tmp_path / "done"
+        done.mkdir()
+        second = start_worker(
+            {**env, "SLOW_BADGES_DIR": "", "SLOW_BADGES_DONE_DIR": str(done)},
+            queue,
+            app="tests.support.slow_badges",
+        )
         try:
-            time.sleep(15)  # the unacknowledged task comes back after the visibility timeout
-            badges_for_users.apply_async(args=[[org.alice.pk]], queue=queue)  # and a later event's run
-            time.sleep(10)
+            badges_for_users.apply_async(args=[[org.alice.pk]], queue=queue)  # a later event's run
+            # ... and the unacknowledged task, back after the visibility timeout: two runs in all.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and len(list(done.glob("done-*.marker"))) < 2:
+                time.sleep(0.2)
+            assert len(list(done.glob("done-*.marker"))) == 2, "the killed run never came back"
+            time.sleep(1)  # a third, unexpected run would show as duplicates below
         finally:
             stop(second)
     finally:
