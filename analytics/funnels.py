@@ -6,6 +6,7 @@ import statistics
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
@@ -68,17 +69,59 @@ def participation(*, start: datetime, end: datetime, entity: Entity | None = Non
 
 
 def participation_by_entity(*, start: datetime, end: datetime) -> list[dict]:
+    """``participation`` of each subsidiary and of the group, in one query: each person counted in
+    every entity above theirs (materialised paths), joined once to each measure's distinct people
+    (one query per entity took 25 s at 50,000 employees over HTTP, bench/)."""
+    tables = {
+        "entity": Entity._meta.db_table,
+        "user": User._meta.db_table,
+        "visit": Visit._meta.db_table,
+        "vote": Vote._meta.db_table,
+        "comment": Comment._meta.db_table,
+        "idea": Idea._meta.db_table,
+    }
+    window = [start, end]
+    days = [timezone.localdate(start), timezone.localdate(end - timedelta(microseconds=1))]
+    sql = """
+        SELECT e.id, e.name, COUNT(u.id), COUNT(v.user_id), COUNT(vo.voter_id), COUNT(c.author_id),
+               COUNT(i.author_id)
+        FROM {entity} e
+        JOIN {entity} below ON below.path LIKE e.path || '%%'
+        JOIN {user} u ON u.entity_id = below.id AND u.is_active
+        LEFT JOIN (SELECT DISTINCT user_id FROM {visit} WHERE day >= %s AND day <= %s) v
+            ON v.user_id = u.id
+        LEFT JOIN (SELECT DISTINCT voter_id FROM {vote} WHERE created_at >= %s AND created_at < %s) vo
+            ON vo.voter_id = u.id
+        LEFT JOIN (SELECT DISTINCT author_id FROM {comment} WHERE created_at >= %s AND created_at < %s) c
+            ON c.author_id = u.id
+        LEFT JOIN (SELECT DISTINCT author_id FROM {idea}
+                   WHERE created_at >= %s AND created_at < %s AND state <> %s) i
+            ON i.author_id = u.id
+        WHERE e.kind IN (%s, %s)
+        GROUP BY e.id, e.name, e.path
+        ORDER BY e.path
+    """.format(**tables)  # noqa: S608  # nosec B608 (table names from the models; values are parameters)
+    params = [*days, *window, *window, *window, S.DRAFT, Entity.Kind.SUBSIDIARY, Entity.Kind.GROUP]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counted = {row[0]: row for row in cursor.fetchall()}
     rows = []
     for entity in Entity.objects.filter(kind__in=[Entity.Kind.SUBSIDIARY, Entity.Kind.GROUP]).order_by(
         "path"
     ):
-        rows.append(
-            {
-                "entity": entity.name,
-                "entity_id": entity.pk,
-                **participation(start=start, end=end, entity=entity),
-            }
-        )
+        _pk, _name, headcount, *figures = counted.get(entity.pk, (entity.pk, entity.name, 0, 0, 0, 0, 0))
+        row = {
+            "entity": entity.name,
+            "entity_id": entity.pk,
+            "headcount": headcount,
+            **{
+                key: {"people": value, "percent": _pct(value, headcount)}
+                for key, value in zip(("logged_in", "voted", "commented", "posted"), figures, strict=True)
+            },
+        }
+        if not headcount:
+            row["message"] = "No member in this entity."
+        rows.append(row)
     return rows
 
 

@@ -112,6 +112,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "frontend" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["frontend.templatetags.icons"],
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
@@ -408,6 +409,8 @@ ARCHIVE_AFTER_DAYS = get_int("ARCHIVE_AFTER_DAYS", 365, minimum=1)
 
 # Segment thresholds (DESIGN.md section 6); any key of analytics.segments.thresholds() can be overridden.
 ANALYTICS = {"window_days": get_int("ANALYTICS_WINDOW_DAYS", 90, minimum=7)}
+# Dashboards' aggregates are kept this long in the cache (0: computed on every request).
+ANALYTICS_CACHE_SECONDS = get_int("ANALYTICS_CACHE_SECONDS", 300, minimum=0)
 
 # --- Logging: JSON lines with the request id ------------------------------------------------
 LOG_LEVEL = get_str("LOG_LEVEL", "INFO")

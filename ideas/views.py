@@ -17,6 +17,7 @@ from config.ratelimit import RateLimited, rate_limit_hit
 from ideas import selectors, services
 from ideas.attachments import attachment_create
 from ideas.forms import CommentForm, IdeaFilterForm, IdeaForm
+from ideas.fragments import filters_html
 from ideas.models import Attachment, Campaign, Comment, IdeaState
 
 S = IdeaState
@@ -42,7 +43,7 @@ def idea_list(request):
     context = {"form": form, "page": page, "querystring": query.urlencode(), "filters": filters}
     if request.htmx and request.htmx.target == "idea-results":
         return render(request, "ideas/_results.html", context)
-    return render(request, "ideas/list.html", context)
+    return render(request, "ideas/list.html", {**context, "filters_html": filters_html(form)})
 
 
 @login_required

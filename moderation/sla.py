@@ -5,7 +5,7 @@ first answer per domain."""
 from __future__ import annotations
 
 import statistics
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,19 +20,24 @@ REMINDER_SHARE = 0.8
 
 
 def working_days_between(start: datetime, end: datetime) -> float:
-    """Working time elapsed between two instants, in days, counting only Monday to Friday."""
+    """Working time elapsed between two instants, in days, counting only Monday to Friday (local
+    wall-clock time). Constant time: the pipeline dashboard asks it for every queued idea."""
     if end <= start:
         return 0.0
-    start, end = timezone.localtime(start), timezone.localtime(end)
+    start = timezone.localtime(start).replace(tzinfo=None)
+    end = timezone.localtime(end).replace(tzinfo=None)
+    if start.date() == end.date():
+        return (end - start).total_seconds() / 86400 if start.weekday() < 5 else 0.0
+    day = timedelta(days=1)
     total = 0.0
-    cursor = start
-    while cursor < end:
-        next_midnight = (cursor + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        segment_end = min(next_midnight, end)
-        if cursor.weekday() < 5:
-            total += (segment_end - cursor).total_seconds() / 86400
-        cursor = segment_end
-    return total
+    if start.weekday() < 5:  # the rest of the first day
+        total += (datetime.combine(start.date() + day, time()) - start).total_seconds() / 86400
+    if end.weekday() < 5:  # the beginning of the last one
+        total += (end - datetime.combine(end.date(), time())).total_seconds() / 86400
+    between = (end.date() - start.date()).days - 1  # whole days in between
+    weeks, rest = divmod(between, 7)
+    first = (start.weekday() + 1) % 7
+    return total + weeks * 5 + sum(1 for n in range(rest) if (first + n) % 7 < 5)
 
 
 def annotate_clock(ideas) -> None:

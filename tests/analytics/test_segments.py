@@ -2,12 +2,13 @@
 two segments, a migration passive -> facilitator, empty windows, and who may see what."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import PersonalDataAudit
+from accounts.models import Entity, PersonalDataAudit
 from analytics import funnels, snapshots
 from analytics.models import Visit
 from analytics.segments import (
@@ -23,6 +24,7 @@ from analytics.segments import (
 )
 from ideas.models import Comment, Idea, IdeaState, Vote
 from moderation.models import Transition
+from moderation.workflow import transition
 from tests import factories as f
 
 S = IdeaState
@@ -313,3 +315,52 @@ def test_the_same_figures_through_the_api(org, crowd):
     assert camille.get("/api/v1/analytics/migration/").json()["segments"]
     assert colin.get("/api/v1/analytics/pipeline/").status_code == 403
     assert eve.get("/api/v1/analytics/unknown/").status_code == 404
+
+
+def test_participation_by_entity_in_one_query_equals_each_entity_on_its_own(org, crowd, window):
+    empty = f.EntityFactory(name="Empty subsidiary", kind="subsidiary", parent=org.group)
+    target = idea(org.alice, days=20)
+    idea(org.cora, days=400)  # outside the window
+    idea(org.colin, days=5, state=S.DRAFT)  # a draft is not "posted"
+    vote(org.colin, target)
+    vote(crowd[0], target)
+    comment(org.cora, target)
+    comment(org.cora, target, days=6)  # one person, counted once
+    rows = funnels.participation_by_entity(start=window.start, end=window.end)
+    assert [row["entity"] for row in rows] == ["Group", "Subsidiary A", "Subsidiary B", "Empty subsidiary"]
+    for row in rows:
+        alone = funnels.participation(
+            start=window.start, end=window.end, entity=Entity.objects.get(pk=row["entity_id"])
+        )
+        assert row == {"entity": row["entity"], "entity_id": row["entity_id"], **alone}
+    group = rows[0]
+    assert group["posted"]["people"] == 1
+    assert group["voted"]["people"] == 2
+    assert rows[-1]["headcount"] == 0
+    assert rows[-1]["message"]
+    assert empty.pk == rows[-1]["entity_id"]
+
+
+def test_dashboard_data_is_cached_but_a_decision_shows_at_once(org, settings):
+    from tests.helpers import published, submitted
+
+    settings.ANALYTICS_CACHE_SECONDS = 300
+    client = Client()
+    client.force_login(org.eve)
+    published(org.alice, org.theme)
+    first = client.get("/analytics/data/pipeline.json").json()
+    with mock.patch("analytics.funnels.pipeline", side_effect=AssertionError("recomputed")):
+        assert client.get("/analytics/data/pipeline.json").json() == first  # from the cache
+        assert client.get("/analytics/data/pipeline.csv").status_code == 200
+    assert first["counts"]["published"] == 1
+    submitted(org.cora, org.theme)  # a new idea, then a decision: both show at once
+    assert client.get("/analytics/data/pipeline.json").json()["counts"]["submitted"] == 1
+    idea = Idea.objects.get(state=S.SUBMITTED)
+    transition(idea=idea, actor=idea.assignee, to_state=S.PUBLISHED)
+    counts = client.get("/analytics/data/pipeline.json").json()["counts"]
+    assert counts["published"] == 2
+    assert counts["submitted"] == 0
+    settings.ANALYTICS_CACHE_SECONDS = 0
+    with mock.patch("analytics.funnels.pipeline", return_value={"stages": []}) as computed:
+        client.get("/analytics/data/pipeline.json")
+    assert computed.called

@@ -1,9 +1,11 @@
 """SLA reminders and escalation in working days; merge and undo; two deciders at once."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accounts.models import Notification
 from ideas import services
@@ -28,6 +30,31 @@ def at(day, hour=10, minute=0):
 def test_working_days_skip_weekends():
     assert working_days_between(at(20), at(23)) == pytest.approx(1.0)  # Friday 10:00 -> Monday 10:00
     assert working_days_between(at(20), at(27)) == pytest.approx(5.0)
+
+
+def _working_days_day_by_day(start, end):
+    """The plain definition: walk from midnight to midnight, keep Monday to Friday."""
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    total, cursor = 0.0, start
+    while cursor < end:
+        next_midnight = (cursor + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        segment_end = min(next_midnight, end)
+        if cursor.weekday() < 5:
+            total += (segment_end - cursor).total_seconds() / 86400
+        cursor = segment_end
+    return total
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)),
+    length=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+)
+def test_working_days_in_constant_time_equal_the_day_by_day_walk(start, length):
+    start = timezone.make_aware(start)
+    end = start + length
+    assert working_days_between(start, end) == pytest.approx(_working_days_day_by_day(start, end), abs=1e-6)
+    assert working_days_between(end, start) == 0.0
 
 
 def test_reminder_and_escalation_fire_once_each_on_the_right_working_day(org):
@@ -93,7 +120,7 @@ def test_stale_version_is_refused(org):
     idea = submitted(org.alice, org.theme)
     version = idea.version
     transition(idea=idea, actor=org.chloe, to_state=S.PUBLISHED, expected_version=version)
-    with pytest.raises(IdeaMoved, match="moved"):
+    with translation.override("en"), pytest.raises(IdeaMoved, match="moved"):
         transition(idea=idea, actor=org.chloe, to_state=S.SHORTLISTED, expected_version=version)
 
 
