@@ -10,6 +10,9 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from config.env import (
     REDIS_SCHEMES,
@@ -154,8 +157,16 @@ if REDIS_URL:
     }
     # socket_timeout above channels_redis' 5 s blocking pop: redis-py 8 defaults to 5 s too, and
     # the tie killed an idle websocket every 5 s (found by bench/extra_websockets.py).
+    # One retry on a connection error only (never on a timeout, which would double the wait): a
+    # connection pooled across a Redis restart fails its first command, and a websocket's ping
+    # would report live updates paused though Redis is back (tests/accounts/test_redis_restart.py).
     _channel_hosts = [
-        {"address": REDIS_URL, "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS, "socket_timeout": 15}
+        {
+            "address": REDIS_URL,
+            "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS,
+            "socket_timeout": 15,
+            "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        }
     ]
     # CHANNELS_LAYER=pubsub: Redis pub/sub (one message per group and daphne process, fanned out in
     # memory; at most once) instead of one Redis list entry per websocket (bench/extra_websockets.py).

@@ -3,15 +3,14 @@
 import json
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 
-from accounts.consumers import CLOSE_BAD_MESSAGE, CLOSE_UNAUTHENTICATED
+from config.consumers import CLOSE_UNAUTHENTICATED, LiveGroupsConsumer
 from ideas.realtime import idea_group
 
 CLOSE_FORBIDDEN = 4403
 
 
-class IdeaConsumer(AsyncWebsocketConsumer):
+class IdeaConsumer(LiveGroupsConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -21,8 +20,7 @@ class IdeaConsumer(AsyncWebsocketConsumer):
         if not await self._can_see(user):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.group = idea_group(self.idea_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_live_groups(idea_group(self.idea_id))
         await self.accept()
 
     @database_sync_to_async
@@ -30,20 +28,6 @@ class IdeaConsumer(AsyncWebsocketConsumer):
         from ideas.selectors import idea_visible_to
 
         return idea_visible_to(user=user, idea_id=self.idea_id)
-
-    async def disconnect(self, code):
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive(self, text_data=None, bytes_data=None):
-        try:
-            message = json.loads(text_data or "")
-        except ValueError:
-            message = None
-        if not isinstance(message, dict) or message.get("type") != "ping":
-            await self.close(code=CLOSE_BAD_MESSAGE)
-            return
-        await self.send(text_data=json.dumps({"type": "pong"}))
 
     async def idea_update(self, event):
         await self.send(text_data=json.dumps(event["payload"]))

@@ -4,10 +4,7 @@ mid-send, Redis stopped during use."""
 import asyncio
 import json
 import os
-import shutil
 import signal
-import socket
-import subprocess
 import time
 from pathlib import Path
 from unittest import mock
@@ -22,7 +19,7 @@ from accounts.models import EmailOutbox, Notification
 from config.asgi import application
 from tests.conftest import needs_postgres, needs_redis
 from tests.helpers import published
-from tests.support.processes import start_worker, stop, worker_database_url
+from tests.support.processes import PrivateRedis, start_worker, stop, worker_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -165,38 +162,15 @@ def _reset_broker_pool(app):
     app.amqp._producer_pool = None
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _redis(port):
-    server = shutil.which("redis-server")
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(50):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return process
-        time.sleep(0.1)
-    raise RuntimeError("private redis-server did not start")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_redis_stopped_actions_still_succeed_and_notifications_follow_once(org, settings):
     from accounts.email import drain
     from config.celery import app
     from ideas.models import Vote
 
-    assert shutil.which("redis-server"), "redis-server is needed for this fault test"
-    port = _free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    server = _redis(port)
+    redis = PrivateRedis()
+    url = redis.url
+    redis.start()
     old_broker = app.conf.broker_url
     try:
         settings.CACHES = {
@@ -213,7 +187,7 @@ def test_redis_stopped_actions_still_succeed_and_notifications_follow_once(org, 
         app.conf.broker_url = url
         _reset_broker_pool(app)
         idea = published(org.alice, org.theme)
-        stop(server)  # Redis goes down
+        redis.stop()  # Redis goes down
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(org.colin)
         started = time.monotonic()
@@ -225,7 +199,7 @@ def test_redis_stopped_actions_still_succeed_and_notifications_follow_once(org, 
         assert Notification.objects.filter(recipient=org.alice, kind="mention").count() == 1
         pending = EmailOutbox.objects.filter(status="pending").count()
         assert pending >= 1
-        server = _redis(port)  # Redis is back: the beat job drains the outbox
+        redis.start()  # Redis is back: the beat job drains the outbox
         app.conf.task_always_eager = True
         from django.core import mail
 
@@ -237,7 +211,7 @@ def test_redis_stopped_actions_still_succeed_and_notifications_follow_once(org, 
         app.conf.broker_url = old_broker
         app.conf.task_always_eager = True
         _reset_broker_pool(app)
-        stop(server)
+        redis.stop()
 
 
 @needs_redis

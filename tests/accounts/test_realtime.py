@@ -1,6 +1,7 @@
 """The per-user websocket: authenticated by the session, origin-checked, fed by the channel layer."""
 
 import json
+from unittest import mock
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -64,5 +65,77 @@ async def test_malformed_message_closes_only_that_socket(org):
     closed = await bad.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": 4400}
     await good.send_to(text_data=json.dumps({"type": "ping"}))
-    assert json.loads(await good.receive_from(timeout=5)) == {"type": "pong"}
+    assert json.loads(await good.receive_from(timeout=5)) == {"type": "pong", "live": True}
     await good.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_ping_joins_the_group_again(org):
+    """Redis forgets group memberships when it restarts: the next ping puts the socket back."""
+    communicator, connected, _ = await _connect(org.alice)
+    assert connected
+    layer = get_channel_layer()
+    group = user_group(org.alice.pk)
+    await _forget_groups(layer, group)
+    await layer.group_send(group, {"type": "notify", "payload": {"type": "notification", "text": "lost"}})
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.send_to(text_data=json.dumps({"type": "ping"}))
+    assert json.loads(await communicator.receive_from(timeout=5)) == {"type": "pong", "live": True}
+    await layer.group_send(group, {"type": "notify", "payload": {"type": "notification", "text": "back"}})
+    assert json.loads(await communicator.receive_from(timeout=5))["text"] == "back"
+    await communicator.disconnect()
+
+
+async def _forget_groups(layer, group):
+    """What a Redis restart does to the memberships, on whichever layer the tests run."""
+    if hasattr(layer, "groups"):  # in-memory layer
+        layer.groups.pop(group, None)
+    else:  # channels_redis: the group is one sorted set
+        connection = layer.connection(layer.consistent_hash(group))
+        await connection.delete(layer._group_key(group))
+
+
+@pytest.mark.asyncio
+async def test_a_channel_layer_failure_keeps_the_socket_and_the_next_ping_retries(org):
+    layer = get_channel_layer()
+    real_group_add = layer.group_add
+    with mock.patch.object(layer, "group_add", side_effect=ConnectionError("Redis is down")):
+        communicator, connected, _ = await _connect(org.alice)  # accepted: the next ping joins
+        assert connected
+        await communicator.send_to(text_data=json.dumps({"type": "ping"}))
+        assert json.loads(await communicator.receive_from(timeout=5)) == {"type": "pong", "live": False}
+    with mock.patch.object(layer, "group_add", side_effect=real_group_add) as group_add:
+        await communicator.send_to(text_data=json.dumps({"type": "ping"}))
+        assert json.loads(await communicator.receive_from(timeout=5)) == {"type": "pong", "live": True}
+    assert group_add.call_count == 1
+    await layer.group_send(
+        user_group(org.alice.pk), {"type": "notify", "payload": {"type": "notification", "text": "back"}}
+    )
+    assert json.loads(await communicator.receive_from(timeout=5))["text"] == "back"
+    with mock.patch.object(layer, "group_discard", side_effect=ConnectionError("Redis is down")):
+        await communicator.disconnect()  # no exception out of the consumer
+
+
+@pytest.mark.asyncio
+async def test_a_failing_channel_layer_receive_does_not_end_the_consumer(org):
+    """channels ends a consumer at the layer's first receive error (daphne closes the socket with
+    1011); the consumer waits for the layer to come back instead."""
+    layer = get_channel_layer()
+    real_receive = layer.receive
+    failures = []
+
+    async def receive(channel):
+        if len(failures) < 3:
+            failures.append(channel)
+            raise ConnectionError("Redis is down")
+        return await real_receive(channel)
+
+    with mock.patch.object(layer, "receive", side_effect=receive):
+        communicator, connected, _ = await _connect(org.alice)
+        assert connected
+        await layer.group_send(
+            user_group(org.alice.pk), {"type": "notify", "payload": {"type": "notification", "text": "late"}}
+        )
+        assert json.loads(await communicator.receive_from(timeout=10))["text"] == "late"
+        assert len(failures) == 3
+        await communicator.disconnect()

@@ -1,5 +1,10 @@
 """The employee's path on a phone: submit with an image and similar-idea suggestions; a colleague
-comments with an @mention and votes, and the counts change without a reload."""
+comments with an @mention and votes, and the counts change without a reload; the live socket pings,
+shows when live updates are paused and reconnects (against a stand-in for daphne)."""
+
+import json
+import re
+import time
 
 import pytest
 from PIL import Image
@@ -16,6 +21,62 @@ def photo(tmp_path):
     path = tmp_path / "whiteboard.jpg"
     Image.new("RGB", (800, 600), (40, 120, 200)).save(path, "JPEG")
     return path
+
+
+class FakeLiveServer:
+    """Stands in for daphne behind /ws/ (the live server speaks no websocket): answers pings with
+    the pong of config/consumers.py, live or paused as the test says, and records each socket."""
+
+    def __init__(self, page):
+        self.sockets = []  # (path, route)
+        self.pings = {}
+        self.mode = "live"
+        page.route_web_socket(re.compile(r"/ws/"), self._accept)
+
+    def _accept(self, route):
+        path = re.sub(r"^\w+://[^/]+", "", route.url)
+        self.sockets.append((path, route))
+        route.on_message(lambda message: self._receive(path, route, message))
+
+    def _receive(self, path, route, message):
+        if json.loads(message).get("type") != "ping":
+            return
+        self.pings[path] = self.pings.get(path, 0) + 1
+        if self.mode != "silent":
+            route.send(json.dumps({"type": "pong", "live": self.mode == "live"}))
+
+    def opened(self, path):
+        return [route for opened, route in self.sockets if opened == path]
+
+    def wait(self, page, condition, what, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, what
+            page.wait_for_timeout(50)
+
+
+def check_live_updates(colin, idea):
+    """The socket protocol of ideabox.js: pings on a short interval, the paused status from the
+    pong, an event applied to the page, a reconnect when the server closes or stops answering."""
+    live, page = colin.live, colin.page
+    idea_path = f"/ws/ideas/{idea.pk}/"
+    live.wait(page, lambda: live.pings.get(idea_path, 0) >= 3, "no ping every 300 ms on the idea socket")
+    assert live.pings.get("/ws/notifications/", 0) >= 3
+    status = page.locator("#live-status")
+    assert status.get_attribute("aria-live") == "polite"
+    assert "visually-hidden" in status.get_attribute("class")
+    live.mode = "paused"  # Redis down: the server keeps the socket and says so
+    page.wait_for_selector("#live-status:not(.visually-hidden)")
+    assert "Live updates paused" in status.inner_text()
+    live.mode = "live"
+    page.wait_for_selector("#live-status.visually-hidden", state="attached")
+    live.opened(idea_path)[-1].send(json.dumps({"type": "idea", "idea": idea.pk, "votes": 7, "comments": 1}))
+    page.wait_for_function("document.querySelector('[data-live=votes]').textContent.trim() === '7'")
+    live.opened(idea_path)[-1].close(code=1011)
+    live.wait(page, lambda: len(live.opened(idea_path)) == 2, "no reconnect after the server closed")
+    live.mode = "silent"  # a dead connection: the client gives up on it and opens another
+    live.wait(page, lambda: len(live.opened(idea_path)) >= 3, "no new socket when pongs stopped")
+    live.mode = "live"
 
 
 def test_employee_journey_on_a_phone(org, session_factory, tmp_path):
@@ -51,6 +112,8 @@ def test_employee_journey_on_a_phone(org, session_factory, tmp_path):
     assert idea.state == IdeaState.PUBLISHED
 
     colin = session_factory("colin", PHONE)
+    colin.context.add_init_script("window.ideaboxLivePingMs = 300")
+    colin.live = FakeLiveServer(colin.page)
     colin.login("colin@example.com")
     colin.goto(f"/ideas/{idea.pk}/")
     colin.page.evaluate("window.__noReload = true")
@@ -65,6 +128,7 @@ def test_employee_journey_on_a_phone(org, session_factory, tmp_path):
     assert colin.page.evaluate("window.__noReload") is True  # the page was never reloaded
     assert colin.no_horizontal_scroll()
     colin.shot("commented-and-voted")
+    check_live_updates(colin, idea)
     assert Notification.objects.filter(recipient=org.alice, kind="mention").exists()
 
     alice.goto("/me/notifications/")

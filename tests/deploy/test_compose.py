@@ -611,7 +611,7 @@ def test_ws_service_accepts_websockets(native, migrated):
         try:
             assert client.accepted, f"websocket refused: {client.status_line}\n{_tail(log)}"
             client.send_text('{"type": "ping"}')
-            assert json.loads(client.receive_text()) == {"type": "pong"}
+            assert json.loads(client.receive_text()) == {"type": "pong", "live": True}
             sent = _django(
                 env,
                 "from config.realtime import group_send_safely\n"

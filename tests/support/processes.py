@@ -169,3 +169,73 @@ def start_web(env: dict, port: int, workers: int = 2, threads: int = 4) -> subpr
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/live", timeout=60) as answer:  # noqa: S310
             answer.read()
     return process
+
+
+class PrivateRedis:
+    """A throw-away redis-server on a free port, without persistence: stopped and started again it
+    comes back empty, like a Redis restarted without its data (or a failover to an empty replica)."""
+
+    def __init__(self):
+        import shutil
+
+        self.server = shutil.which("redis-server")
+        if self.server is None:
+            raise RuntimeError("redis-server not found (Debian: redis-server)")
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [
+            self.server,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self.process = subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        wait_for_port(self.port, timeout=5)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+
+
+def database_url_for_child(directory: Path) -> str:
+    """A database URL another process can open to read the rows the test has committed: the test
+    database itself on PostgreSQL; on SQLite, whose test database lives in this process's memory, a
+    copy of it in ``directory``, taken now (later writes stay here)."""
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return worker_database_url()
+    path = directory / "snapshot.sqlite3"
+    connection.ensure_connection()
+    copy = sqlite3.connect(path)
+    try:
+        connection.connection.backup(copy)
+    finally:
+        copy.close()
+    return f"sqlite:///{path}"
+
+
+def start_ws(env: dict, port: int, log: Path) -> subprocess.Popen:
+    """The compose `ws` command (daphne, websockets), on 127.0.0.1, its output in ``log``."""
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    wait_for_port(port, timeout=90)
+    return process

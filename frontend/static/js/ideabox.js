@@ -22,28 +22,67 @@
     el.classList.toggle("visually-hidden", !text);
   }
 
+  // Each socket is live or paused; the polite live region speaks only when the page as a whole
+  // changes from live to paused or back, not on every ping.
+  var paused = {};
+  function setLive(path, live) {
+    var before = Object.keys(paused).length > 0;
+    if (live) delete paused[path]; else paused[path] = true;
+    var now = Object.keys(paused).length > 0;
+    if (now !== before) setLiveStatus(now ? (body.dataset.livePaused || "Live updates paused, reconnecting…") : "");
+  }
+
   // One reconnecting websocket; handlers registered by pages (idea page: votes and comments).
+  // A ping on open and every 30 s (window.ideaboxLivePingMs for tests) makes the server join the
+  // socket's groups again, which Redis forgets when it restarts; its pong says whether that
+  // worked. A socket whose pong never comes is closed and opened again, with backoff.
   var handlers = [];
   window.ideaboxLive = { on: function (fn) { handlers.push(fn); } };
 
   function connect(path, onMessage, onOpen) {
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
     var delay = 1000;
-    var socket;
+    var socket, timer, awaitingPong;
+    function closed(code) {
+      clearInterval(timer);
+      if (code === 4401 || code === 4403) return;
+      setLive(path, false);
+      // Jitter: after a server restart, every open page must not come back in the same second.
+      setTimeout(open, delay * (0.5 + Math.random() / 2));
+      delay = Math.min(delay * 2, 30000);
+    }
+    function ping() {
+      if (awaitingPong) {
+        // No answer to the last ping: a dead connection. The browser may take a minute to report
+        // it closed, so another socket is opened now.
+        socket.onclose = null;
+        socket.close();
+        closed(1006);
+        return;
+      }
+      awaitingPong = true;
+      socket.send(JSON.stringify({ type: "ping" }));
+    }
     function open() {
       socket = new WebSocket(proto + location.host + path);
-      socket.onopen = function () { delay = 1000; setLiveStatus(""); if (onOpen) onOpen(socket); };
+      socket.onopen = function () {
+        delay = 1000;
+        awaitingPong = false;
+        ping();
+        timer = setInterval(ping, window.ideaboxLivePingMs || 30000);
+        if (onOpen) onOpen(socket);
+      };
       socket.onmessage = function (event) {
         var data;
         try { data = JSON.parse(event.data); } catch (e) { return; }
+        if (data.type === "pong") {
+          awaitingPong = false;
+          setLive(path, data.live !== false);
+          return;
+        }
         onMessage(data);
       };
-      socket.onclose = function (event) {
-        if (event.code === 4401 || event.code === 4403) return;
-        setLiveStatus(body.dataset.livePaused || "Live updates paused, reconnecting…");
-        setTimeout(open, delay);
-        delay = Math.min(delay * 2, 30000);
-      };
+      socket.onclose = function (event) { closed(event.code); };
     }
     open();
   }
