@@ -7,6 +7,7 @@ concurrent requests. Daily caps are enforced under a lock on the person's row.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -94,8 +95,25 @@ def rules_ensure_defaults() -> None:
         )
 
 
+RULES_SECONDS = 30
+_rules: dict[str, tuple[float, PointRule]] = {}
+
+
+def rules_forget(**_kwargs) -> None:
+    """Connected to PointRule's save and delete: this process sees an edit at once, the others
+    within RULES_SECONDS."""
+    _rules.clear()
+
+
 def _rule(code: str) -> PointRule | None:
+    """The rule, read at most every RULES_SECONDS per process (two reads per vote otherwise)."""
+    cached = _rules.get(code)
+    if cached and time.monotonic() - cached[0] < RULES_SECONDS:
+        rule = cached[1]
+        return rule if rule.is_active else None
     rule = PointRule.objects.filter(code=code).first()
+    if rule is not None:
+        _rules[code] = (time.monotonic(), rule)
     if rule is None:
         default = next((r for r in DEFAULT_RULES if r.code == code), None)
         if default is None:

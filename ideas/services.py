@@ -328,6 +328,7 @@ def vote_cast(*, idea: Idea, voter: User) -> tuple[Vote | None, bool]:
             with transaction.atomic():
                 vote = Vote.objects.create(idea=idea, voter=voter)
         except IntegrityError:
+            idea.refresh_from_db(fields=["vote_count", "historical_support"])
             return Vote.objects.filter(idea=idea, voter=voter).first(), False
         Follow.objects.bulk_create([Follow(idea=idea, user=voter)], ignore_conflicts=True)
         points.on_vote_cast(idea=idea, voter_id=voter.pk)
@@ -363,13 +364,14 @@ def _after_vote(*, idea: Idea) -> None:
 
 @transaction.atomic
 def vote_withdraw(*, idea: Idea, voter: User) -> bool:
+    """Takes the person's support back; the idea's counters are re-read either way."""
     deleted, _detail = Vote.objects.filter(idea=idea, voter=voter).delete()
-    if not deleted:
-        return False
-    Idea.objects.filter(pk=idea.pk, vote_count__gt=0).update(vote_count=F("vote_count") - 1)
-    points.on_vote_withdrawn(idea=idea, voter_id=voter.pk)
-    broadcast_idea_updated(idea_id=idea.pk)
-    return True
+    if deleted:
+        Idea.objects.filter(pk=idea.pk, vote_count__gt=0).update(vote_count=F("vote_count") - 1)
+        points.on_vote_withdrawn(idea=idea, voter_id=voter.pk)
+        broadcast_idea_updated(idea_id=idea.pk)
+    idea.refresh_from_db(fields=["vote_count", "historical_support"])
+    return bool(deleted)
 
 
 @transaction.atomic

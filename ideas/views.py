@@ -205,15 +205,16 @@ def similar(request):
     return render(request, "ideas/_similar.html", {"ideas": ideas, "title": title})
 
 
-def _vote_response(request, idea, error: str | None = None, status: int = 422):
-    idea.refresh_from_db(fields=["vote_count", "historical_support"])
-    context = {
-        "idea": idea,
-        "voted": idea.votes.filter(voter=request.user).exists(),
-        "vote_error": error,
-        "is_open": True,
-        "is_author": selectors.is_author(user=request.user, idea=idea),
-    }
+def _vote_response(request, idea, error: str | None = None, status: int = 422, *, voted: bool | None = None):
+    """The vote box after the action. ``voted`` is given when the action just settled it: a person
+    who could vote or withdraw is not an author, and the counters were re-read by the service."""
+    if voted is None:
+        idea.refresh_from_db(fields=["vote_count", "historical_support"])
+        voted = idea.votes.filter(voter=request.user).exists()
+        is_author = selectors.is_author(user=request.user, idea=idea)
+    else:
+        is_author = False
+    context = {"idea": idea, "voted": voted, "vote_error": error, "is_open": True, "is_author": is_author}
     if request.htmx:
         return render(request, "ideas/_vote.html", context, status=200 if not error else status)
     if error:
@@ -234,11 +235,13 @@ def vote(request, pk):
     try:
         if request.POST.get("action") == "withdraw":
             services.vote_withdraw(idea=idea, voter=request.user)
+            voted = False
         else:
             services.vote_cast(idea=idea, voter=request.user)
+            voted = True
     except ValidationError as error:
         return _vote_response(request, idea, _errors_text(error))
-    return _vote_response(request, idea)
+    return _vote_response(request, idea, voted=voted)
 
 
 @login_required

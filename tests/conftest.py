@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from config.celery import app as celery_app
 from tests import factories as f
@@ -51,7 +52,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 @pytest.fixture(autouse=True)
 def _clean_side_state():
+    from gamification.services import rules_forget
+
     cache.clear()
+    rules_forget()  # the per-process cache of point rules (rows of a rolled-back test)
+    # Each test starts in the default language: a request in English activates it for the thread,
+    # and tests passed or failed by the order they ran in.
+    translation.activate(settings.LANGUAGE_CODE)
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     return

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.directory import COLUMNS, directory_import
 from accounts.models import Entity, User
@@ -18,6 +19,13 @@ from ideas.services import idea_save_draft, idea_submit
 from tests import factories as f
 
 HEADER = list(COLUMNS)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The reports and errors are read in English here (French is the product's default)."""
+    with translation.override("en"):
+        yield
 
 
 def line(email, name, path, manager="", job="", site="", language="", roles=""):

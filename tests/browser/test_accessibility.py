@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from ideas.models import Idea, IdeaState
 from tests.browser.test_role_journeys import OVERFLOW
+from tests.support.pages import main_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
@@ -39,31 +39,7 @@ def audit(session, path):
 
 def test_main_pages_fit_360px_and_pass_axe(session_factory):
     call_command("seed_demo", employees=300, seed=5, quiet=True)
-    idea = Idea.objects.filter(state=IdeaState.PUBLISHED, comment_count__gt=0).first()
-    pages = {
-        "alice@example.com": [
-            "/",
-            "/ideas/",
-            f"/ideas/{idea.pk}/",
-            "/ideas/new/",
-            "/ideas/mine/",
-            "/ideas/campaigns/",
-            "/me/",
-            "/me/notifications/",
-            "/me/notifications/settings/",
-            "/points/",
-            "/points/badges/",
-            "/points/leaderboard/",
-            "/moderation/answer-times/",
-        ],
-        "chloe@example.com": ["/moderation/queue/"],
-        "eve@example.com": ["/moderation/pipeline/", "/analytics/executive/"],
-        "camille@example.com": [
-            "/analytics/community/",
-            "/moderation/reports/",
-            "/analytics/segments/passive/",
-        ],
-    }
+    pages = {email: paths for email, paths in main_pages().items() if email}  # signed in
     problems = []
     for email, paths in pages.items():
         session = session_factory(email.split("@")[0], NARROW, bypass_csp=True)

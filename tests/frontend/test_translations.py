@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from ideas.models import Idea, IdeaState
+from ideas.models import Idea
+from tests.support.pages import main_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
@@ -151,35 +152,6 @@ def user_content():
         for field in fields:
             values.update(model.objects.values_list(field, flat=True))
     return {" ".join(str(v).split()) for v in values if v}
-
-
-def main_pages():
-    idea = Idea.objects.filter(state=IdeaState.PUBLISHED, comment_count__gt=0).first()
-    return {
-        "alice@example.com": [
-            "/",
-            "/ideas/",
-            f"/ideas/{idea.pk}/",
-            "/ideas/new/",
-            "/ideas/mine/",
-            "/ideas/campaigns/",
-            "/me/",
-            "/me/notifications/",
-            "/me/notifications/settings/",
-            "/points/",
-            "/points/badges/",
-            "/points/leaderboard/",
-            "/moderation/answer-times/",
-        ],
-        "chloe@example.com": ["/moderation/queue/", "/moderation/assessments/"],
-        "eve@example.com": ["/moderation/pipeline/", "/analytics/executive/"],
-        "camille@example.com": [
-            "/analytics/community/",
-            "/moderation/reports/",
-            "/analytics/segments/passive/",
-        ],
-        None: ["/accounts/login/", "/accounts/signup/", "/offline/"],
-    }
 
 
 def render_all(language):
