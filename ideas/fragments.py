@@ -64,10 +64,8 @@ def template_digest(name: str) -> str:
 
 
 def _choices_changed(**_kwargs) -> None:
-    try:
-        cache.incr(CHOICES_VERSION_KEY)
-    except ValueError:  # not set yet
-        cache.set(CHOICES_VERSION_KEY, 1, None)
+    cache.add(CHOICES_VERSION_KEY, 0, None)
+    cache.incr(CHOICES_VERSION_KEY)
 
 
 def connect_signals() -> None:
