@@ -61,6 +61,14 @@ def test_every_endpoint_is_in_the_schema(client, org):
         assert expected in paths
 
 
+def test_token_request_with_an_overlong_email_is_refused_not_a_server_error(client, org):
+    response = client.post("/api/v1/auth/token/", {"username": "x" * 300 + "@example.com", "password": "p"})
+    assert response.status_code == 400
+    assert "username" in response.json()
+    response = client.post("/api/v1/auth/token/", {"username": "colin@example.com", "password": "p" * 5000})
+    assert response.status_code == 400
+
+
 def test_token_auth_and_vote_through_the_api(client, org):
     idea = published(org.alice, org.theme)
     token = client.post(
