@@ -27,6 +27,9 @@ WARMUP = float(os.environ.get("BENCH_WARMUP", "3"))
 SAMPLES: dict[str, list[float]] = defaultdict(list)
 ERRORS: dict[str, int] = defaultdict(int)
 WINDOW = {"start": None, "end": None}
+# BENCH_CONNECTION_CLOSE=1: a new connection per request, so that each request goes to whichever
+# gunicorn worker accepts it (a kept-alive connection stays with one worker for the whole run).
+NEW_CONNECTION = {"Connection": "close"} if os.environ.get("BENCH_CONNECTION_CLOSE") == "1" else {}
 _people = {kind: itertools.cycle(FIXTURE[kind]) for kind in ("employees", "correspondents", "executives")}
 
 
@@ -71,12 +74,17 @@ class _Signed(FastHttpUser):
         self.rng = random.Random(self.me["id"])
 
     def get(self, path: str, name: str):
-        with self.client.get(path, name=name, catch_response=True) as response:
+        with self.client.get(path, name=name, headers=NEW_CONNECTION, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"{name}: HTTP {response.status_code}")
 
     def post(self, path: str, name: str, data: dict, ok=(200,)):
-        headers = {"X-CSRFToken": self.me["csrf"], "HX-Request": "true", "Referer": f"{self.host}/"}
+        headers = {
+            "X-CSRFToken": self.me["csrf"],
+            "HX-Request": "true",
+            "Referer": f"{self.host}/",
+            **NEW_CONNECTION,
+        }
         with self.client.post(path, name=name, data=data, headers=headers, catch_response=True) as response:
             if response.status_code not in ok:
                 response.failure(f"{name}: HTTP {response.status_code}")
@@ -85,7 +93,7 @@ class _Signed(FastHttpUser):
 class FloorUser(FastHttpUser):
     @task
     def live(self):
-        self.client.get("/healthz/live", name="floor")
+        self.client.get("/healthz/live", name="floor", headers=NEW_CONNECTION)
 
 
 class Employee(_Signed):
