@@ -5,7 +5,6 @@ from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from ideas.fragments import template_digest
 from ideas.models import IdeaState
@@ -84,7 +83,7 @@ def idea_cards(context, ideas):
         if html is None:
             html = get_template(CARD_TEMPLATE).render({"idea": idea, "author": author})
             missing[key] = html
-        cards.append(mark_safe(html))  # noqa: S308 (our template's output, escaped when rendered)
+        cards.append(html)  # a SafeString: the template's output, kept as such by the cache's pickling
     if missing:
         cache.set_many(missing, CARD_SECONDS)
     return cards
