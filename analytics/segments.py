@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from accounts.models import User
@@ -161,13 +161,19 @@ def compute_segments(window: Window, *, user_ids: list[int] | None = None) -> Se
 
     # Regular: contributed in at least N of the last M months (ending at the window's end).
     months_back = end - timedelta(days=31 * t["regular_of_months"])
+    # Months as year * 12 + month (the same local months as TruncMonth, without building a
+    # datetime per row); order_by() so that the models' default ordering does not join DISTINCT.
+    month_number = ExpressionWrapper(
+        ExtractYear("created_at") * 12 + ExtractMonth("created_at"), output_field=IntegerField()
+    )
     months = defaultdict(set)
     for model, who in ((Idea, "author_id"), (Comment, "author_id"), (Vote, "voter_id")):
         rows = (
             model.objects.filter(created_at__gte=months_back, created_at__lt=end)
-            .annotate(month=TruncMonth("created_at"))
+            .annotate(month=month_number)
             .values_list(who, "month")
             .distinct()
+            .order_by()
         )
         for pk, month in rows:
             months[pk].add(month)

@@ -49,6 +49,7 @@ MODEL = {
     "awaiting": 107,
 }
 BATCH = 5000
+ROWS_PER_IDEA = 44  # rows the simulation writes per idea (votes, visits, views...): the progress total
 # The tables the simulation fills (their foreign keys and plain indexes are built once, at the end).
 ACTIVITY_MODELS = (Idea, Comment, Vote, Follow, Visit, IdeaView, Transition, Assignment, ExpertAssessment)
 IDEA_COLUMNS = (

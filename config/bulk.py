@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
 
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 COPY_CHUNK = 50_000  # rows per COPY statement: bounded memory for the text buffer
@@ -32,20 +32,41 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _text(value) -> str:
+    if value is None:
+        raise ValueError("bulk_insert: None in a column that is not nullable")
     return str(value).translate(_ESCAPES)
 
 
 def _datetime(value: datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError(f"bulk_insert: naive datetime {value!r} (give aware datetimes)")
+    if getattr(value, "tzinfo", None) is None:
+        raise ValueError(f"bulk_insert: {value!r} is not an aware datetime")
     return value.isoformat()
 
 
+def _json(encoder) -> Callable[[object], str]:
+    def write(value) -> str:
+        if value is None:  # json.dumps would write the JSON null, not SQL NULL
+            raise ValueError("bulk_insert: None in a column that is not nullable")
+        return json.dumps(value, cls=encoder).translate(_ESCAPES)
+
+    return write
+
+
+def _nullable(write: Callable[[object], str]) -> Callable[[object], str]:
+    return lambda value: _NULL if value is None else write(value)
+
+
 def _formatter(field: models.Field) -> Callable[[object], str]:
-    """How one column's Python values are written in COPY's text format."""
+    """How one column's Python values are written in COPY's text format. Each raises (or writes
+    what Postgres refuses) on a None, unless the column is nullable."""
+    write = _writer(field)
+    return _nullable(write) if field.null else write
+
+
+def _writer(field: models.Field) -> Callable[[object], str]:
     kind = field.get_internal_type()
     if kind == "BooleanField":
-        return lambda v: "t" if v else "f"
+        return {True: "t", False: "f"}.__getitem__
     if kind in ("AutoField", "BigAutoField", "SmallAutoField") or field.is_relation:
         return str
     if kind.endswith("IntegerField"):
@@ -59,8 +80,7 @@ def _formatter(field: models.Field) -> Callable[[object], str]:
     if kind == "DateField":
         return lambda v: v.isoformat() if isinstance(v, date) else str(v)
     if kind == "JSONField":
-        encoder = field.encoder
-        return lambda v: json.dumps(v, cls=encoder).translate(_ESCAPES)
+        return _json(field.encoder)
     if kind in ("CharField", "TextField", "SlugField", "EmailField", "URLField"):
         return _text
     return lambda v: _text(field.get_db_prep_save(v, connection))
@@ -114,8 +134,8 @@ def bulk_insert(
     ``model``'s table in their order; missing fields get their defaults. With ``ignore_conflicts``
     rows that would break a unique constraint are skipped, as by ``bulk_create``. Returns how many
     rows were given. ``progress`` is called with the number of rows of each chunk written."""
-    written = 0
-    if connection.vendor != "postgresql":  # the model fills its own defaults, as it always did
+    if connection.vendor != "postgresql":
+        written = 0  # the model fills its own defaults, as it always did
         names = [model._meta.get_field(name).attname for name in columns]
         for chunk in _chunks(rows, BULK_CREATE_BATCH):
             model.objects.bulk_create(
@@ -129,40 +149,59 @@ def bulk_insert(
     fields, extra = _complete(model, columns)
     formatters = [_formatter(f) for f in fields[: len(columns)]]
     # The defaults are the same on every row: written once, appended to each line.
-    tail = "".join(
-        "\t" + (_NULL if v is None else _formatter(f)(v))
-        for f, v in zip(fields[len(columns) :], extra, strict=True)
-    )
+    tail = "\t".join(_formatter(f)(v) for f, v in zip(fields[len(columns) :], extra, strict=True))
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with transaction.atomic(), connection.cursor() as cursor:
-        target = table
-        if ignore_conflicts:
-            # COPY knows no ON CONFLICT: copy into a scratch table, then insert from it in order.
-            target = connection.ops.quote_name(f"bulk_{model._meta.db_table}")
-            cursor.execute(f"DROP TABLE IF EXISTS {target}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {target} AS SELECT {column_list} FROM {table} WITH NO DATA"  # noqa: S608 - names from the model
-            )
+
+    reported = 0
+
+    def copy_into(cursor, target: str, rows: Iterable[Sequence]) -> int:
+        nonlocal reported
         sql = f"COPY {target} ({column_list}) FROM STDIN"
+        count = 0
         for chunk in _chunks(rows, COPY_CHUNK):
-            lines = [
-                "\t".join([_NULL if v is None else fmt(v) for fmt, v in zip(formatters, row, strict=True)])
-                + tail
-                for row in chunk
-            ]
+            # Column by column (map over each column is three times faster than a call per value).
+            columns_in = list(zip(*chunk, strict=True))
+            if len(columns_in) != len(formatters):
+                raise ValueError(
+                    f"bulk_insert: rows of {len(columns_in)} values for {len(formatters)} columns"
+                )
+            columns_out = [list(map(fmt, values)) for fmt, values in zip(formatters, columns_in, strict=True)]
+            if len(fields) > len(formatters):
+                columns_out.append([tail] * len(chunk))
+            lines = list(map("\t".join, zip(*columns_out, strict=True)))
             lines.append("")
             _copy(cursor, sql, "\n".join(lines))
-            written += len(chunk)
-            if progress:
-                progress(len(chunk))
-        if ignore_conflicts:
-            cursor.execute(
-                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {target} "  # noqa: S608 - names from the model
-                "ORDER BY ctid ON CONFLICT DO NOTHING"
-            )
-            cursor.execute(f"DROP TABLE {target}")
-    return written
+            count += len(chunk)
+            if progress and count > reported:
+                progress(count - reported)
+                reported = count
+        return count
+
+    if not ignore_conflicts:
+        with transaction.atomic(), connection.cursor() as cursor:
+            return copy_into(cursor, table, rows)
+    rows = list(rows)
+    # COPY knows no ON CONFLICT. Most loads have no conflict (a first seed, a first rebuild):
+    # try straight into the table; on a conflict, copy into a scratch table and insert from it.
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            return copy_into(cursor, table, rows)
+    except IntegrityError:
+        pass
+    scratch = connection.ops.quote_name(f"bulk_{model._meta.db_table}")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {scratch} AS SELECT {column_list} FROM {table} WITH NO DATA"  # noqa: S608 - names from the model
+        )
+        copy_into(cursor, scratch, rows)
+        cursor.execute(
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {scratch} "  # noqa: S608 - names from the model
+            "ORDER BY ctid ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(f"DROP TABLE {scratch}")
+    return len(rows)
 
 
 def _check_pending(cursor, tables: set[str]) -> None:

@@ -62,6 +62,19 @@ def test_every_field_left_out_gets_its_default(org):
 
 
 @pytest.mark.django_db
+def test_a_missing_or_naive_value_is_refused(org):
+    idea = _idea(org)
+    columns = ("idea_id", "author_id", "body", "created_at")
+    for row in ((idea.pk, org.bob.pk, None, AT), (idea.pk, org.bob.pk, "x", None)):
+        with pytest.raises((ValueError, IntegrityError)), transaction.atomic():
+            bulk_insert(Comment, columns, [row])
+    if connection.vendor == "postgresql":  # bulk_create warns and reads it in the default timezone
+        with pytest.raises(ValueError, match="aware"), transaction.atomic():
+            bulk_insert(Comment, columns, [(idea.pk, org.bob.pk, "x", AT.replace(tzinfo=None))])
+    assert not Comment.objects.exists()
+
+
+@pytest.mark.django_db
 def test_conflicts_are_skipped_on_request_and_refused_otherwise(org):
     idea = _idea(org)
     Vote.objects.create(idea=idea, voter=org.bob)

@@ -3,6 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from tqdm import tqdm
 
 from accounts.demo import DEMO_PASSWORD, build_organisation
@@ -35,28 +36,37 @@ class Command(BaseCommand):
         org = build_organisation(employees=employees, seed=seed, progress=bar.update)
         bar.close()
         if not no_activity:
-            from analytics.simulation import Simulation, Targets
-            from gamification.rebuild import rebuild_points_and_badges
-
-            targets = Targets.for_headcount(employees)
-            bar = tqdm(
-                total=targets.ideas * 25, unit="rows", disable=quiet, desc="activity", file=self.stderr
-            )
-            Simulation(org=org, seed=seed, progress=bar.update).run()
-            bar.close()
-            from ideas.trending import trending_recompute
-
-            trending_recompute()
-            from analytics.snapshots import recompute
-
-            recompute(months=12)
-            rebuild_points_and_badges()
+            self._activity(org=org, employees=employees, seed=seed, quiet=quiet)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo organisation ready: {employees} employees in {time.monotonic() - started:.1f} s."
             )
         )
         self._print_logins(org.logins)
+
+    def _activity(self, *, org, employees, seed, quiet):
+        from analytics.simulation import ROWS_PER_IDEA, Simulation, Targets
+        from analytics.snapshots import recompute
+        from config.bulk import bulk_load_tables
+        from gamification.models import PointEntry
+        from gamification.rebuild import rebuild_points_and_badges
+        from ideas.trending import trending_recompute
+
+        targets = Targets.for_headcount(employees)
+        bar = tqdm(
+            total=targets.ideas * ROWS_PER_IDEA, unit="rows", disable=quiet, desc="activity", file=self.stderr
+        )
+        Simulation(org=org, seed=seed, progress=bar.update).run()
+        bar.close()
+        trending_recompute()
+        bar = tqdm(total=12, unit="month", disable=quiet, desc="segments", file=self.stderr)
+        recompute(months=12, progress=bar.update)
+        bar.close()
+        bar = tqdm(unit="rows", disable=quiet, desc="points", file=self.stderr)
+        # A fresh ledger: its foreign key and plain indexes are built once, after the rows.
+        with transaction.atomic(), bulk_load_tables([PointEntry]):
+            rebuild_points_and_badges(progress=bar.update)
+        bar.close()
 
     def _existing_logins(self):
         roles = [
