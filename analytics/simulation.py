@@ -19,18 +19,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.demo import DOMAINS, THEME_WEIGHTS, DemoOrganisation
 from accounts.models import Domain, DomainCorrespondent, User
 from analytics.models import IdeaView, Visit
-from config.bulk import bulk_insert, bulk_load_tables
+from config.bulk import bulk_insert, bulk_load_tables, reserve_ids
 from ideas.models import Campaign, Comment, Follow, Idea, IdeaState, Tag, Theme, Vote
 from ideas.rendering import render_markdown as _render_markdown
 from moderation.models import Assignment, ExpertAssessment, Transition
@@ -48,7 +50,6 @@ MODEL = {
     "project": 49,
     "awaiting": 107,
 }
-BATCH = 5000
 ROWS_PER_IDEA = 44  # rows the simulation writes per idea (votes, visits, views...): the progress total
 # The tables the simulation fills (their foreign keys and plain indexes are built once, at the end).
 ACTIVITY_MODELS = (Idea, Comment, Vote, Follow, Visit, IdeaView, Transition, Assignment, ExpertAssessment)
@@ -247,7 +248,7 @@ class Simulation:
             self._comments()
             self._follows_and_visits()
             self._moderation_records()
-        self._recount()
+            self._write_ideas()
         return self.truth
 
     # People ---------------------------------------------------------------------------
@@ -497,16 +498,18 @@ class Simulation:
                     "created": created,
                 }
             )
-        bulk_insert(Idea, IDEA_COLUMNS, ideas, progress=self.progress)
-        self.idea_ids = list(Idea.objects.order_by("pk").values_list("pk", flat=True))[-len(ideas) :]
+        # The ideas are written last, with their counters (_write_ideas): an UPDATE of every idea
+        # afterwards rewrote each row, its search document and its 26 indexes (40 s at 200,000
+        # employees). Their ids are taken now, in order, as the INSERT would have given them.
+        self.idea_rows = ideas
+        self.idea_ids = reserve_ids(Idea, len(ideas))
         for meta, pk in zip(self.idea_meta, self.idea_ids, strict=True):
             meta["pk"] = pk
         public = {S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED}
         self.public_ideas = [m for m in self.idea_meta if m["state"] in public]
         # Merged ideas point to a public idea of the same author-less kind.
         merged = [m for m in self.idea_meta if m["state"] == S.MERGED]
-        merged_rows = [Idea(pk=m["pk"], merged_into_id=rng.choice(self.public_ideas)["pk"]) for m in merged]
-        Idea.objects.bulk_update(merged_rows, ["merged_into"], batch_size=BATCH)
+        self.merged_into = {m["pk"]: rng.choice(self.public_ideas)["pk"] for m in merged}
 
     def _assignee(self, domain_id, author):
         candidates = self.correspondents.get(domain_id, [])
@@ -654,6 +657,12 @@ class Simulation:
                 )
         columns = ("idea_id", "author_id", "parent_id", "body", "body_html", "created_at")
         bulk_insert(Comment, columns, replies, progress=self.progress)
+        written = [(row["idea"], row["at"]) for row in rows] + [(r[0], r[-1]) for r in replies]
+        self.comments_per_idea = Counter(idea for idea, _at in written)
+        self.latest_comment: dict[int, datetime] = {}
+        for idea, at in written:
+            if idea not in self.latest_comment or at > self.latest_comment[idea]:
+                self.latest_comment[idea] = at
 
     # Follows and visits -----------------------------------------------------------------
     def _follows_and_visits(self):
@@ -667,6 +676,7 @@ class Simulation:
         # Keyed by (idea, person) on ideas just created: no row can conflict.
         rows = ((i, u, at) for (i, u), at in follows.items())
         bulk_insert(Follow, ("idea_id", "user_id", "created_at"), rows, progress=self.progress)
+        self.follows = follows
         tz = timezone.get_current_timezone()  # timezone.localtime() per row looks it up each time
         days: set[tuple[int, object]] = set()
         for (_idea, voter), at in self.votes.items():
@@ -701,9 +711,11 @@ class Simulation:
         }
         executives = self.org.executive_ids
         experts = self.org.expert_ids
-        needed = ("state", "author_id", "assignee_id", "decision_reason")
-        needed += ("submitted_at", "first_answered_at", "state_changed_at")
-        ideas = Idea.objects.only(*needed).in_bulk(self.idea_ids)
+        # The ideas as they will be written (_write_ideas), by id.
+        ideas = {
+            pk: SimpleNamespace(pk=pk, **dict(zip(IDEA_COLUMNS, row, strict=True)))
+            for pk, row in zip(self.idea_ids, self.idea_rows, strict=True)
+        }
         transitions, assignments, assessments = [], [], []
         for meta in self.idea_meta:
             idea = ideas[meta["pk"]]
@@ -779,40 +791,30 @@ class Simulation:
         columns = ("idea_id", "expert_id", "assigned_at", "value", "cost", "feasibility", "risk", "comment")
         bulk_insert(ExpertAssessment, (*columns, "submitted_at"), assessments, progress=self.progress)
 
-    # Counters ---------------------------------------------------------------------------
-    def _recount(self):
-        recount_idea_counters()
-
-
-def recount_idea_counters() -> None:
-    """Denormalised counters recounted in SQL (after bulk inserts or imports)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One pass per table grouped by idea, joined: the correlated form below runs four
-            # subqueries per idea (minutes at 200,000 employees).
-            cursor.execute(
-                "UPDATE ideas_idea AS i SET vote_count = COALESCE(v.n, 0), "
-                "comment_count = COALESCE(c.n, 0), follower_count = COALESCE(f.n, 0), "
-                "last_activity_at = COALESCE(c.latest, i.last_activity_at) "
-                "FROM ideas_idea AS i2 "
-                "LEFT JOIN (SELECT idea_id, COUNT(*) AS n FROM ideas_vote GROUP BY idea_id) AS v "
-                "ON v.idea_id = i2.id "
-                "LEFT JOIN (SELECT idea_id, COUNT(*) FILTER (WHERE deleted_at IS NULL) AS n, "
-                "MAX(created_at) AS latest FROM ideas_comment GROUP BY idea_id) AS c ON c.idea_id = i2.id "
-                "LEFT JOIN (SELECT idea_id, COUNT(*) AS n FROM ideas_follow GROUP BY idea_id) AS f "
-                "ON f.idea_id = i2.id "
-                "WHERE i.id = i2.id"
+    # The ideas, with their counters ---------------------------------------------------------
+    def _write_ideas(self):
+        """What recounting in SQL after the inserts gave: votes, comments (none deleted) and
+        followers per idea, and the last comment as the last activity when there is one."""
+        votes = Counter(idea for idea, _voter in self.votes)
+        follows = Counter(idea for idea, _user in self.follows)
+        comments = self.comments_per_idea
+        latest = self.latest_comment
+        last_activity = IDEA_COLUMNS.index("last_activity_at")
+        rows = (
+            (
+                *row[:last_activity],
+                latest.get(pk, row[last_activity]),
+                *row[last_activity + 1 :],
+                votes[pk],
+                comments[pk],
+                follows[pk],
+                self.merged_into.get(pk),
+                pk,
             )
-            return
-        cursor.execute(
-            "UPDATE ideas_idea SET "
-            "vote_count = (SELECT COUNT(*) FROM ideas_vote v WHERE v.idea_id = ideas_idea.id), "
-            "comment_count = (SELECT COUNT(*) FROM ideas_comment c WHERE c.idea_id = ideas_idea.id "
-            "AND c.deleted_at IS NULL), "
-            "follower_count = (SELECT COUNT(*) FROM ideas_follow f WHERE f.idea_id = ideas_idea.id), "
-            "last_activity_at = COALESCE((SELECT MAX(c.created_at) FROM ideas_comment c "
-            "WHERE c.idea_id = ideas_idea.id), last_activity_at)"
+            for pk, row in zip(self.idea_ids, self.idea_rows, strict=True)
         )
+        counters = ("vote_count", "comment_count", "follower_count", "merged_into_id", "id")
+        bulk_insert(Idea, (*IDEA_COLUMNS, *counters), rows, progress=self.progress)
 
 
 def scale_note(n: int) -> str:

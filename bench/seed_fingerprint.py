@@ -6,12 +6,12 @@ simulation (or to how it is written) leaves the generated data as it was.
     .venv/bin/python bench/seed_fingerprint.py --compare A.json B.json
 
 The database must be empty (it is migrated first). Time is frozen at a fixed instant during the
-seed (``django.utils.timezone.now`` patched), so two runs of the same code give the same rows;
-columns filled by model defaults that captured the real clock (and the salted password hash)
-still differ between runs: run the reference twice and ``--compare`` says which columns are
-unstable, so a third comparison can ignore them (``--ignore table.column``). Each table also has
-a ``_content`` hash of its rows without their primary key, in sorted order: rows written from a
-Python set get their ids in hash order, which changes with PYTHONHASHSEED.
+seed (``django.utils.timezone.now`` patched, and the model defaults that call it), so two runs of
+the same code give the same rows but for the salted password hash. Each table also has a
+``_content`` hash of its rows without their primary key, in sorted order: rows written from a
+Python set get their ids in hash order, which changes with PYTHONHASHSEED. Run the reference
+twice: ``--compare`` says which columns are unstable, and a third comparison can leave them out
+(``--ignore table.column``).
 
 Hashes are computed over the rows ordered by primary key, in the database's own types: compare
 Postgres with Postgres and SQLite with SQLite.
@@ -59,12 +59,28 @@ def fingerprint() -> dict[str, dict[str, str | int]]:
 
 
 def seed(employees: int, seed_value: int) -> float:
+    from django.apps import apps
     from django.core.management import call_command
+    from django.utils import timezone
 
     call_command("migrate", "--no-input", verbosity=0)
+    # Model defaults hold the real timezone.now (taken at import): frozen too, for the seed.
+    clock_fields = [
+        field
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.default is timezone.now
+    ]
+    real_now = timezone.now
     started = time.monotonic()
-    with mock.patch("django.utils.timezone.now", return_value=FROZEN):
-        call_command("seed_demo", "--employees", str(employees), "--seed", str(seed_value), "--quiet")
+    with mock.patch("django.utils.timezone.now", return_value=FROZEN) as frozen_now:
+        for field in clock_fields:
+            field.default = frozen_now
+        try:
+            call_command("seed_demo", "--employees", str(employees), "--seed", str(seed_value), "--quiet")
+        finally:
+            for field in clock_fields:
+                field.default = real_now
     return time.monotonic() - started
 
 

@@ -204,6 +204,29 @@ def bulk_insert(
     return len(rows)
 
 
+def reserve_ids(model: type[models.Model], n: int) -> list[int]:
+    """The next ``n`` primary keys of ``model``'s table, taken now (the ids an INSERT of ``n`` rows
+    would get, in order), for rows written later with their ids: rows that refer to them can be
+    built first. Postgres takes them from the sequence; SQLite after the largest id ever given
+    (one writer: the seed)."""
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, n],
+            )
+            return sorted(pk for (pk,) in cursor.fetchall())
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"reserve_ids: not written for {connection.vendor}")
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        quoted = connection.ops.quote_name
+        cursor.execute(f"SELECT MAX({quoted(column)}) FROM {quoted(table)}")  # noqa: S608 - names from the model
+        last = max(row[0] if row else 0, cursor.fetchone()[0] or 0)
+    return list(range(last + 1, last + 1 + n))
+
+
 def _check_pending(cursor, tables: set[str]) -> None:
     """Runs now the deferred foreign-key checks queued on these tables (Postgres refuses to alter
     a table with pending trigger events), then defers again those declared INITIALLY DEFERRED."""
@@ -228,8 +251,8 @@ def bulk_load_tables(models_: Iterable[type[models.Model]]):
     """On Postgres, inside a transaction: drops the foreign keys (from and to these tables) and the
     plain indexes (neither unique nor backing a constraint), and puts them back, as they were, on
     leaving (each foreign key
-    then checked once over the table, each index built once). Meant for tables filled from
-    almost nothing, by one writer (the seed); does nothing on other databases."""
+    then checked once over the table, each index built once), then analyzes the tables. Meant for
+    tables filled from almost nothing, by one writer (the seed); does nothing on other databases."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -275,3 +298,16 @@ def _without_keys_and_indexes(tables: list[str]):
         for table, name, definition in foreign_keys:
             quoted = connection.ops.quote_name(name)
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quoted} {definition}")
+    analyze(tables)
+
+
+def analyze(tables: Iterable[str] | None = None) -> None:
+    """Fresh statistics for the planner after a bulk load (of these tables, or of every table).
+    Without them Postgres plans for a few rows (autovacuum may be off, or not have run yet): at
+    200,000 employees a DISTINCT over the votes, hashed for 3,000 groups instead of 400,000,
+    ran for minutes instead of seconds."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        names = ", ".join(connection.ops.quote_name(t) for t in tables or ())
+        cursor.execute(f"ANALYZE {names}")

@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from analytics.models import SegmentSnapshot, Visit
-from config.bulk import bulk_insert, bulk_load_tables
+from config.bulk import bulk_insert, bulk_load_tables, reserve_ids
 from ideas.models import Comment, Idea, Vote
 from tests.conftest import needs_postgres
 
@@ -92,6 +92,21 @@ def test_ignored_conflicts_keep_the_order_of_the_rows(org):
     bulk_insert(Visit, ("user_id", "day"), [(org.alice.pk, d) for d in reversed(days)], ignore_conflicts=True)
     stored = list(Visit.objects.exclude(day=days[3]).order_by("pk").values_list("day", flat=True))
     assert stored == [d for d in reversed(days) if d != days[3]]
+
+
+@pytest.mark.django_db
+def test_reserved_ids_are_those_an_insert_would_have_given(org):
+    first = _idea(org)
+    reserved = reserve_ids(Idea, 3)
+    assert reserved == sorted(reserved)
+    assert len(set(reserved)) == 3
+    assert reserved[0] > first.pk
+    rows = [(f"Idea {pk}", "Body", org.alice.pk, org.theme.pk, AT, pk) for pk in reserved]
+    bulk_insert(Idea, ("title", "body", "author_id", "theme_id", "created_at", "id"), rows)
+    assert list(Idea.objects.filter(pk__in=reserved).order_by("pk").values_list("title", flat=True)) == [
+        f"Idea {pk}" for pk in reserved
+    ]
+    assert _idea(org).pk > reserved[-1]  # the next insert comes after them
 
 
 def _schema(tables):

@@ -47,7 +47,7 @@ class Command(BaseCommand):
     def _activity(self, *, org, employees, seed, quiet):
         from analytics.simulation import ROWS_PER_IDEA, Simulation, Targets
         from analytics.snapshots import recompute
-        from config.bulk import bulk_load_tables
+        from config.bulk import analyze, bulk_load_tables
         from gamification.models import PointEntry
         from gamification.rebuild import rebuild_points_and_badges
         from ideas.trending import trending_recompute
@@ -58,6 +58,7 @@ class Command(BaseCommand):
         )
         Simulation(org=org, seed=seed, progress=bar.update).run()
         bar.close()
+        analyze()  # every table: the queries below join the people and the catalogue too
         trending_recompute()
         bar = tqdm(total=12, unit="month", disable=quiet, desc="segments", file=self.stderr)
         recompute(months=12, progress=bar.update)
@@ -67,6 +68,7 @@ class Command(BaseCommand):
         with transaction.atomic(), bulk_load_tables([PointEntry]):
             rebuild_points_and_badges(progress=bar.update)
         bar.close()
+        analyze()
 
     def _existing_logins(self):
         roles = [
