@@ -242,7 +242,9 @@ class Simulation:
     def run(self) -> GroundTruth:
         self._catalogue()
         self._people()
-        with bulk_load_tables(ACTIVITY_MODELS):
+        # Fresh rows, free of duplicates by construction (keyed by idea and person): the unique
+        # constraints too are built once, at the end.
+        with bulk_load_tables(ACTIVITY_MODELS, unique=True):
             self._ideas()
             self._votes()
             self._comments()
@@ -688,8 +690,7 @@ class Simulation:
         for pk in self.logged_in:
             for _ in range(max(1, int(rng.paretovariate(1.3)))):
                 days.add((pk, self._time(self.start, self.now).astimezone(tz).date()))
-        # People may have visits already (a database seeded before): those days are kept.
-        bulk_insert(Visit, ("user_id", "day"), days, ignore_conflicts=True, progress=self.progress)
+        bulk_insert(Visit, ("user_id", "day"), days, progress=self.progress)
         views = {(v, i, at.astimezone(tz).date()) for (i, v), at in self.votes.items()}
         bulk_insert(IdeaView, ("user_id", "idea_id", "day"), views, progress=self.progress)
 

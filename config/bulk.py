@@ -247,12 +247,17 @@ def _check_pending(cursor, tables: set[str]) -> None:
 
 
 @contextlib.contextmanager
-def bulk_load_tables(models_: Iterable[type[models.Model]]):
+def bulk_load_tables(models_: Iterable[type[models.Model]], *, unique: bool = False):
     """On Postgres, inside a transaction: drops the foreign keys (from and to these tables) and the
-    plain indexes (neither unique nor backing a constraint), and puts them back, as they were, on
-    leaving (each foreign key
-    then checked once over the table, each index built once), then analyzes the tables. Meant for
-    tables filled from almost nothing, by one writer (the seed); does nothing on other databases."""
+    plain indexes, and puts them back as they were on leaving (each foreign key then checked once
+    over the table, each index built once, by a sort), then analyzes the tables. With ``unique``
+    the unique constraints and indexes go too (primary keys stay): keeping a unique index up to
+    date row by row, in random key order, was most of the time of a load (the 3.3 million ledger
+    rows of 200,000 employees went in in 60 s with their indexes, in 7.6 s with the primary key
+    alone, and the unique index took 4 s to build afterwards). The rows
+    must then have no duplicates: one makes restoring the constraint fail and the transaction roll
+    back (nothing is skipped as ``ignore_conflicts`` would). Meant for tables filled from almost
+    nothing, by one writer (the seed); does nothing on other databases."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -261,10 +266,11 @@ def bulk_load_tables(models_: Iterable[type[models.Model]]):
     tables = sorted({m._meta.db_table for m in models_})
     # A savepoint of its own: an error inside rolls the dropped keys and indexes back with it.
     with transaction.atomic():
-        yield from _without_keys_and_indexes(tables)
+        yield from _without_keys_and_indexes(tables, unique=unique)
 
 
-def _without_keys_and_indexes(tables: list[str]):
+def _without_keys_and_indexes(tables: list[str], *, unique: bool):
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), "
@@ -278,26 +284,40 @@ def _without_keys_and_indexes(tables: list[str]):
         foreign_keys = [(table, name, definition) for table, name, definition, _parent in rows]
         # Dropping or adding a foreign key alters both tables (their triggers).
         altered = {table for table, *_rest in rows} | {parent for *_rest, parent in rows}
+        unique_constraints = []
+        if unique:
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'u' AND conrelid::regclass::text = ANY(%s) ORDER BY 1, 2",
+                [tables],
+            )
+            unique_constraints = cursor.fetchall()
+        # Indexes that back no constraint (those come back with their constraint); unique ones
+        # (conditional unique constraints are indexes) only with ``unique``.
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisunique AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
-            [tables],
+            "WHERE i.indrelid::regclass::text = ANY(%s) AND (NOT i.indisunique OR %s) "
+            "AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+            [tables, unique],
         )
         indexes = cursor.fetchall()
         _check_pending(cursor, altered)
         for table, name, _definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        for table, name, _definition in unique_constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
     yield
     with connection.cursor() as cursor:
         _check_pending(cursor, altered)
+        for table, name, definition in unique_constraints:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
         for _name, definition in indexes:
             cursor.execute(definition)
         for table, name, definition in foreign_keys:
-            quoted = connection.ops.quote_name(name)
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quoted} {definition}")
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
     analyze(tables)
 
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from analytics.models import SegmentSnapshot, Visit
 from config.bulk import bulk_insert, bulk_load_tables, reserve_ids
 from ideas.models import Comment, Idea, Vote
+from moderation.models import Assignment
 from tests.conftest import needs_postgres
 
 AT = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
@@ -133,6 +134,22 @@ def test_bulk_load_puts_back_every_key_and_index(org):
     idea = _idea(org)
     with transaction.atomic(), bulk_load_tables([Vote, Idea]):
         assert _schema(tables) != before
+        bulk_insert(Vote, ("idea_id", "voter_id", "created_at"), [(idea.pk, org.bob.pk, AT)])
+    assert _schema(tables) == before
+    assert Vote.objects.filter(idea=idea).count() == 1
+
+
+@needs_postgres
+@pytest.mark.django_db
+def test_bulk_load_of_unique_keys_puts_them_back_and_refuses_a_duplicate(org):
+    tables = ["ideas_vote", "moderation_assignment"]
+    before = _schema(tables)
+    idea = _idea(org)
+    with transaction.atomic(), bulk_load_tables([Vote, Assignment], unique=True):
+        assert "vote_once_per_idea" not in str(_schema(tables))
+        bulk_insert(Vote, ("idea_id", "voter_id", "created_at"), [(idea.pk, org.bob.pk, AT)])
+    assert _schema(tables) == before
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk_load_tables([Vote], unique=True):
         bulk_insert(Vote, ("idea_id", "voter_id", "created_at"), [(idea.pk, org.bob.pk, AT)])
     assert _schema(tables) == before
     assert Vote.objects.filter(idea=idea).count() == 1

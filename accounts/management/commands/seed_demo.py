@@ -64,8 +64,8 @@ class Command(BaseCommand):
         recompute(months=12, progress=bar.update)
         bar.close()
         bar = tqdm(unit="rows", disable=quiet, desc="points", file=self.stderr)
-        # A fresh ledger: its foreign key and plain indexes are built once, after the rows.
-        with transaction.atomic(), bulk_load_tables([PointEntry]):
+        # A fresh ledger, one row per award: its keys and indexes are built once, after the rows.
+        with transaction.atomic(), bulk_load_tables([PointEntry], unique=True):
             rebuild_points_and_badges(progress=bar.update)
         bar.close()
         analyze()
