@@ -102,11 +102,11 @@ def queue_immediate(notifications: list[Notification]) -> list[int]:
         return []
     recipients = {n.recipient_id for n in notifications}
     prefs = preferences_for(recipients)
-    people = User.objects.in_bulk(list(recipients))
+    immediate = [n for n in notifications if frequency(prefs, n.recipient_id, n.kind) == Frequency.IMMEDIATE]
+    # Only the people to write to now (a nightly badge run notifies 200,000 people by digest).
+    people = User.objects.in_bulk(list({n.recipient_id for n in immediate})) if immediate else {}
     outbox_ids = []
-    for notification in notifications:
-        if frequency(prefs, notification.recipient_id, notification.kind) != Frequency.IMMEDIATE:
-            continue
+    for notification in immediate:
         person = people.get(notification.recipient_id)
         if person is None or not person.is_active or not person.is_claimed:
             continue

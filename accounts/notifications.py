@@ -38,7 +38,8 @@ def notify(
     if not ids:
         return 0
     rows = []
-    recipients = User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "language")
+    # In id order: the rows (and their ids) do not depend on the query plan.
+    recipients = User.objects.filter(pk__in=ids, is_active=True).order_by("pk").values_list("pk", "language")
     by_language: dict[str, list[int]] = {}
     for pk, language in recipients:
         by_language.setdefault(language or "fr", []).append(pk)

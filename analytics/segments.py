@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from accounts.models import User
@@ -160,17 +161,7 @@ def compute_segments(window: Window, *, user_ids: list[int] | None = None) -> Se
     votes = _count_by(Vote.objects.filter(in_window), "voter_id")
 
     # Regular: contributed in at least N of the last M months (ending at the window's end).
-    months_back = end - timedelta(days=31 * t["regular_of_months"])
-    months = defaultdict(set)
-    for model, who in ((Idea, "author_id"), (Comment, "author_id"), (Vote, "voter_id")):
-        rows = (
-            model.objects.filter(created_at__gte=months_back, created_at__lt=end)
-            .annotate(month=TruncMonth("created_at"))
-            .values_list(who, "month")
-            .distinct()
-        )
-        for pk, month in rows:
-            months[pk].add(month)
+    months = _contribution_months(start=end - timedelta(days=31 * t["regular_of_months"]), end=end)
 
     # Idea developers: comments on others' ideas that advanced afterwards (within the window).
     advanced_after = Transition.objects.filter(
@@ -206,9 +197,9 @@ def compute_segments(window: Window, *, user_ids: list[int] | None = None) -> Se
         if n_ideas == 0 and n_comments == 0:
             held.append(PASSIVE)
             why[PASSIVE] = {"ideas": 0, "comments": 0, "votes": n_votes}
-        if len(months.get(pk, ())) >= t["regular_months"]:
+        if months.get(pk, 0) >= t["regular_months"]:
             held.append(REGULAR)
-            why[REGULAR] = {"months_with_contributions": len(months[pk]), "of_months": t["regular_of_months"]}
+            why[REGULAR] = {"months_with_contributions": months[pk], "of_months": t["regular_of_months"]}
         if pk in big_top and (n_ideas >= t["big_min_ideas"] or n_comments >= t["big_min_comments"]):
             held.append(BIG_CONTRIBUTOR)
             why[BIG_CONTRIBUTOR] = {"ideas": n_ideas, "comments": n_comments, "score": big_score[pk]}
@@ -255,6 +246,35 @@ def compute_segments(window: Window, *, user_ids: list[int] | None = None) -> Se
     return result
 
 
+def _contribution_months(*, start: datetime, end: datetime) -> dict[int, int]:
+    """Per person, in how many distinct (local) months they posted, commented or voted. One
+    query: the three querysets' SQL joined by UNION ALL and counted in the database (fetching
+    the distinct (person, month) pairs of each table took 4 s a window at 200,000 employees)."""
+    # Months as year * 12 + month: the same local months as TruncMonth, as one integer.
+    month_number = ExpressionWrapper(
+        ExtractYear("created_at") * 12 + ExtractMonth("created_at"), output_field=IntegerField()
+    )
+    parts, params = [], []
+    for model, who in ((Idea, "author_id"), (Comment, "author_id"), (Vote, "voter_id")):
+        queryset = (
+            model.objects.filter(created_at__gte=start, created_at__lt=end)
+            .annotate(person=F(who), month=month_number)
+            .values_list("person", "month")
+            .order_by()  # not the models' default ordering
+        )
+        sql, part_params = queryset.query.sql_with_params()
+        parts.append(sql)
+        params.extend(part_params)
+    union = " UNION ALL ".join(parts)
+    with connection.cursor() as cursor:
+        # The parts are the ORM's own SQL with placeholders; the values are parameters.
+        cursor.execute(
+            f"SELECT person, COUNT(DISTINCT month) FROM ({union}) AS contributions GROUP BY person",  # noqa: S608  # nosec B608
+            params,
+        )
+        return dict(cursor.fetchall())
+
+
 def _revivals(window: Window, t: dict) -> dict[int, int]:
     """Comments that woke a dormant idea: no activity for ``dormant_days`` before, new activity by
     others within ``revival_days`` after. One query of comments (with their idea's author and
@@ -263,18 +283,21 @@ def _revivals(window: Window, t: dict) -> dict[int, int]:
     events = defaultdict(list)  # idea -> [(time, actor, is_comment)]
     published: dict[int, object] = {}
     owners: dict[int, int] = {}
-    for idea_id, author, at, owner, published_at in Comment.objects.filter(
+    comments = Comment.objects.filter(
         created_at__gte=horizon, created_at__lt=window.end, deleted_at__isnull=True
-    ).values_list("idea_id", "author_id", "created_at", "idea__author_id", "idea__published_at"):
+    )
+    for idea_id, author, at, owner, published_at in comments.values_list(
+        "idea_id", "author_id", "created_at", "idea__author_id", "idea__published_at"
+    ):
         events[idea_id].append((at, author, True))
         owners[idea_id] = owner
         published[idea_id] = published_at
-    # Votes of the same period, kept for the ideas commented on (no IN list of every idea id).
+    # Votes of the same period on the ideas commented on: a semi-join in SQL (no IN list of
+    # every idea id, and not every vote of the period brought over to be dropped here).
     for idea_id, voter, at in Vote.objects.filter(
-        created_at__gte=horizon, created_at__lt=window.end
+        created_at__gte=horizon, created_at__lt=window.end, idea_id__in=comments.values("idea_id")
     ).values_list("idea_id", "voter_id", "created_at"):
-        if idea_id in owners:
-            events[idea_id].append((at, voter, False))
+        events[idea_id].append((at, voter, False))
     dormant, revival = timedelta(days=t["dormant_days"]), timedelta(days=t["revival_days"])
     counts: dict[int, int] = defaultdict(int)
     for idea_id, items in events.items():

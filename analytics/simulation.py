@@ -19,17 +19,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.demo import DOMAINS, THEME_WEIGHTS, DemoOrganisation
 from accounts.models import Domain, DomainCorrespondent, User
 from analytics.models import IdeaView, Visit
+from config.bulk import bulk_insert, bulk_load_tables, reserve_ids
 from ideas.models import Campaign, Comment, Follow, Idea, IdeaState, Tag, Theme, Vote
 from ideas.rendering import render_markdown as _render_markdown
 from moderation.models import Assignment, ExpertAssessment, Transition
@@ -47,7 +50,34 @@ MODEL = {
     "project": 49,
     "awaiting": 107,
 }
-BATCH = 5000
+ROWS_PER_IDEA = 44  # rows the simulation writes per idea (votes, visits, views...): the progress total
+# The tables the simulation fills (their foreign keys and plain indexes are built once, at the end).
+ACTIVITY_MODELS = (Idea, Comment, Vote, Follow, Visit, IdeaView, Transition, Assignment, ExpertAssessment)
+IDEA_COLUMNS = (
+    "title",
+    "body",
+    "body_html",
+    "theme_id",
+    "domain_id",
+    "target_entity_id",
+    "author_entity_id",
+    "campaign_id",
+    "author_id",
+    "is_anonymous",
+    "estimated_gain",
+    "realised_gain",
+    "state",
+    "assignee_id",
+    "assigned_at",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "first_answered_at",
+    "published_at",
+    "state_changed_at",
+    "last_activity_at",
+    "decision_reason",
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -212,12 +242,15 @@ class Simulation:
     def run(self) -> GroundTruth:
         self._catalogue()
         self._people()
-        self._ideas()
-        self._votes()
-        self._comments()
-        self._follows_and_visits()
-        self._moderation_records()
-        self._recount()
+        # Fresh rows, free of duplicates by construction (keyed by idea and person): the unique
+        # constraints too are built once, at the end.
+        with bulk_load_tables(ACTIVITY_MODELS, unique=True):
+            self._ideas()
+            self._votes()
+            self._comments()
+            self._follows_and_visits()
+            self._moderation_records()
+            self._write_ideas()
         return self.truth
 
     # People ---------------------------------------------------------------------------
@@ -427,30 +460,30 @@ class Simulation:
                 S.ARCHIVED: self.now - timedelta(days=rng.uniform(1, 20)),
             }.get(state, advanced or answered)
             ideas.append(
-                Idea(
-                    title=title,
-                    body=body,
-                    body_html=render_markdown(body),
-                    theme=theme,
-                    domain_id=domain_id,
-                    target_entity_id=target,
-                    author_entity_id=entity,
-                    campaign=campaign,
-                    author_id=author,
-                    is_anonymous=rng.random() < 0.05,
-                    estimated_gain=gain,
-                    realised_gain=(gain * Decimal("0.8")) if state == S.DEPLOYED and gain else None,
-                    state=state,
-                    assignee_id=assignee,
-                    assigned_at=submitted,
-                    created_at=created,
-                    updated_at=created,
-                    submitted_at=submitted,
-                    first_answered_at=answered if state != S.SUBMITTED else None,
-                    published_at=published,
-                    state_changed_at=last_state_change,
-                    last_activity_at=published or submitted,
-                    decision_reason={
+                (
+                    title,
+                    body,
+                    render_markdown(body),
+                    theme.pk,
+                    domain_id,
+                    target,
+                    entity,
+                    campaign.pk if campaign else None,
+                    author,
+                    rng.random() < 0.05,
+                    gain,
+                    (gain * Decimal("0.8")) if state == S.DEPLOYED and gain else None,
+                    state,
+                    assignee,
+                    submitted,
+                    created,
+                    created,
+                    submitted,
+                    answered if state != S.SUBMITTED else None,
+                    published,
+                    last_state_change,
+                    published or submitted,
+                    {
                         S.REJECTED: "Already covered by the 2026 plan.",
                         S.CHANGES_REQUESTED: "Please add the expected gain and the sites concerned.",
                     }.get(state, ""),
@@ -467,17 +500,18 @@ class Simulation:
                     "created": created,
                 }
             )
-        Idea.objects.bulk_create(ideas, batch_size=BATCH)
-        self.progress(len(ideas))
-        self.idea_ids = list(Idea.objects.order_by("pk").values_list("pk", flat=True))[-len(ideas) :]
+        # The ideas are written last, with their counters (_write_ideas): an UPDATE of every idea
+        # afterwards rewrote each row, its search document and its 26 indexes (40 s at 200,000
+        # employees). Their ids are taken now, in order, as the INSERT would have given them.
+        self.idea_rows = ideas
+        self.idea_ids = reserve_ids(Idea, len(ideas))
         for meta, pk in zip(self.idea_meta, self.idea_ids, strict=True):
             meta["pk"] = pk
         public = {S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED}
         self.public_ideas = [m for m in self.idea_meta if m["state"] in public]
         # Merged ideas point to a public idea of the same author-less kind.
         merged = [m for m in self.idea_meta if m["state"] == S.MERGED]
-        merged_rows = [Idea(pk=m["pk"], merged_into_id=rng.choice(self.public_ideas)["pk"]) for m in merged]
-        Idea.objects.bulk_update(merged_rows, ["merged_into"], batch_size=BATCH)
+        self.merged_into = {m["pk"]: rng.choice(self.public_ideas)["pk"] for m in merged}
 
     def _assignee(self, domain_id, author):
         candidates = self.correspondents.get(domain_id, [])
@@ -516,10 +550,10 @@ class Simulation:
                     meta = rng.choice(ordinary_ideas)
                 start = meta["published"]
                 votes[(meta["pk"], voter)] = self._time(start, min(start + timedelta(days=25), self.now))
-        rows = [Vote(idea_id=i, voter_id=v, created_at=at) for (i, v), at in votes.items()]
-        Vote.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+        # Keyed by (idea, voter) on ideas just created: no row can conflict.
+        rows = ((i, v, at) for (i, v), at in votes.items())
+        bulk_insert(Vote, ("idea_id", "voter_id", "created_at"), rows, progress=self.progress)
         self.votes = votes
-        self.progress(len(rows))
 
     # Comments ---------------------------------------------------------------------------
     def _comment_window(self, meta, *, before_advance=False):
@@ -586,20 +620,19 @@ class Simulation:
                 for pk in rng.sample(self.ordinary_commenters, min(4, len(self.ordinary_commenters))):
                     if pk != meta["author"]:
                         add(meta, pk)
-        comments = []
-        for row in rows:
-            comments.append(
-                Comment(
-                    idea_id=row["idea"],
-                    author_id=row["author"],
-                    body=row["text"],
-                    body_html=render_markdown(row["text"]),
-                    created_at=row["at"],
-                    helpful_at=row["at"] + timedelta(days=1) if row["helpful"] else None,
-                )
+        comments = (
+            (
+                row["idea"],
+                row["author"],
+                row["text"],
+                render_markdown(row["text"]),
+                row["at"],
+                row["at"] + timedelta(days=1) if row["helpful"] else None,
             )
-        Comment.objects.bulk_create(comments, batch_size=BATCH)
-        self.progress(len(comments))
+            for row in rows
+        )
+        columns = ("idea_id", "author_id", "body", "body_html", "created_at", "helpful_at")
+        bulk_insert(Comment, columns, comments, progress=self.progress)
         # Some replies: authors answer the first comment on their idea (threaded one level).
         first_by_idea = {}
         public_comments = Comment.objects.filter(idea_id__in=[m["pk"] for m in self.public_ideas])
@@ -615,17 +648,23 @@ class Simulation:
             if comment.author_id != author and rng.random() < 0.3 and author in commenter_set:
                 text = "Merci ! / Thanks!"
                 replies.append(
-                    Comment(
-                        idea_id=idea_id,
-                        author_id=author,
-                        parent=comment,
-                        body=text,
-                        body_html=render_markdown(text),
-                        created_at=comment.created_at + timedelta(hours=2),
+                    (
+                        idea_id,
+                        author,
+                        comment.pk,
+                        text,
+                        render_markdown(text),
+                        comment.created_at + timedelta(hours=2),
                     )
                 )
-        Comment.objects.bulk_create(replies, batch_size=BATCH)
-        self.progress(len(replies))
+        columns = ("idea_id", "author_id", "parent_id", "body", "body_html", "created_at")
+        bulk_insert(Comment, columns, replies, progress=self.progress)
+        written = [(row["idea"], row["at"]) for row in rows] + [(r[0], r[-1]) for r in replies]
+        self.comments_per_idea = Counter(idea for idea, _at in written)
+        self.latest_comment: dict[int, datetime] = {}
+        for idea, at in written:
+            if idea not in self.latest_comment or at > self.latest_comment[idea]:
+                self.latest_comment[idea] = at
 
     # Follows and visits -----------------------------------------------------------------
     def _follows_and_visits(self):
@@ -636,33 +675,24 @@ class Simulation:
                 follows[(idea, voter)] = at
         for idea, author, at in Comment.objects.values_list("idea_id", "author_id", "created_at"):
             follows[(idea, author)] = at
-        Follow.objects.bulk_create(
-            [Follow(idea_id=i, user_id=u, created_at=at) for (i, u), at in follows.items()],
-            batch_size=BATCH,
-            ignore_conflicts=True,
-        )
-        self.progress(len(follows))
+        # Keyed by (idea, person) on ideas just created: no row can conflict.
+        rows = ((i, u, at) for (i, u), at in follows.items())
+        bulk_insert(Follow, ("idea_id", "user_id", "created_at"), rows, progress=self.progress)
+        self.follows = follows
+        tz = timezone.get_current_timezone()  # timezone.localtime() per row looks it up each time
         days: set[tuple[int, object]] = set()
         for (_idea, voter), at in self.votes.items():
-            days.add((voter, timezone.localtime(at).date()))
+            days.add((voter, at.astimezone(tz).date()))
         for author, at in Comment.objects.values_list("author_id", "created_at"):
-            days.add((author, timezone.localtime(at).date()))
+            days.add((author, at.astimezone(tz).date()))
         for meta in self.idea_meta:
-            days.add((meta["author"], timezone.localtime(meta["created"]).date()))
+            days.add((meta["author"], meta["created"].astimezone(tz).date()))
         for pk in self.logged_in:
             for _ in range(max(1, int(rng.paretovariate(1.3)))):
-                days.add((pk, timezone.localtime(self._time(self.start, self.now)).date()))
-        Visit.objects.bulk_create(
-            [Visit(user_id=u, day=d) for u, d in days], batch_size=BATCH, ignore_conflicts=True
-        )
-        self.progress(len(days))
-        views = {(v, i, timezone.localtime(at).date()) for (i, v), at in self.votes.items()}
-        IdeaView.objects.bulk_create(
-            [IdeaView(user_id=u, idea_id=i, day=d) for u, i, d in views],
-            batch_size=BATCH,
-            ignore_conflicts=True,
-        )
-        self.progress(len(views))
+                days.add((pk, self._time(self.start, self.now).astimezone(tz).date()))
+        bulk_insert(Visit, ("user_id", "day"), days, progress=self.progress)
+        views = {(v, i, at.astimezone(tz).date()) for (i, v), at in self.votes.items()}
+        bulk_insert(IdeaView, ("user_id", "idea_id", "day"), views, progress=self.progress)
 
     # Moderation records -----------------------------------------------------------------
     def _moderation_records(self):
@@ -682,7 +712,11 @@ class Simulation:
         }
         executives = self.org.executive_ids
         experts = self.org.expert_ids
-        ideas = Idea.objects.in_bulk(self.idea_ids)
+        # The ideas as they will be written (_write_ideas), by id.
+        ideas = {
+            pk: SimpleNamespace(pk=pk, **dict(zip(IDEA_COLUMNS, row, strict=True)))
+            for pk, row in zip(self.idea_ids, self.idea_rows, strict=True)
+        }
         transitions, assignments, assessments = [], [], []
         for meta in self.idea_meta:
             idea = ideas[meta["pk"]]
@@ -711,25 +745,25 @@ class Simulation:
                 at = min(at, self.now)
                 digest = hashlib.sha256(f"{idea.pk}:{state}:{at.isoformat()}".encode()).hexdigest()
                 transitions.append(
-                    Transition(
-                        idea_id=idea.pk,
-                        actor_id=actor,
-                        actor_role=role,
-                        from_state=previous,
-                        to_state=state,
-                        reason=idea.decision_reason if state in (S.REJECTED, S.CHANGES_REQUESTED) else "",
-                        at=at,
-                        snapshot_hash=digest,
+                    (
+                        idea.pk,
+                        actor,
+                        role,
+                        previous,
+                        state,
+                        idea.decision_reason if state in (S.REJECTED, S.CHANGES_REQUESTED) else "",
+                        at,
+                        digest,
                     )
                 )
                 previous = state
             if idea.assignee_id:
                 assignments.append(
-                    Assignment(
-                        idea_id=idea.pk,
-                        correspondent_id=idea.assignee_id,
-                        assigned_at=idea.submitted_at,
-                        closed_at=None if idea.state == S.SUBMITTED else idea.first_answered_at,
+                    (
+                        idea.pk,
+                        idea.assignee_id,
+                        idea.submitted_at,
+                        None if idea.state == S.SUBMITTED else idea.first_answered_at,
                     )
                 )
             if idea.state in (S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED) and experts:
@@ -738,40 +772,50 @@ class Simulation:
                         continue
                     done = idea.state != S.IN_ANALYSIS or rng.random() < 0.5
                     assessments.append(
-                        ExpertAssessment(
-                            idea_id=idea.pk,
-                            expert_id=expert,
-                            assigned_at=meta["advanced"] or self.now,
-                            value=rng.randint(3, 5) if done else None,
-                            cost=rng.randint(2, 5) if done else None,
-                            feasibility=rng.randint(2, 5) if done else None,
-                            risk=rng.randint(2, 5) if done else None,
-                            comment="Solid business case." if done else "",
-                            submitted_at=(meta["advanced"] or self.now) + timedelta(days=5) if done else None,
+                        (
+                            idea.pk,
+                            expert,
+                            meta["advanced"] or self.now,
+                            rng.randint(3, 5) if done else None,
+                            rng.randint(2, 5) if done else None,
+                            rng.randint(2, 5) if done else None,
+                            rng.randint(2, 5) if done else None,
+                            "Solid business case." if done else "",
+                            (meta["advanced"] or self.now) + timedelta(days=5) if done else None,
                         )
                     )
-        Transition.objects.bulk_create(transitions, batch_size=BATCH)
-        Assignment.objects.bulk_create(assignments, batch_size=BATCH)
-        ExpertAssessment.objects.bulk_create(assessments, batch_size=BATCH, ignore_conflicts=True)
-        self.progress(len(transitions) + len(assignments) + len(assessments))
+        columns = ("idea_id", "actor_id", "actor_role", "from_state", "to_state", "reason", "at")
+        bulk_insert(Transition, (*columns, "snapshot_hash"), transitions, progress=self.progress)
+        columns = ("idea_id", "correspondent_id", "assigned_at", "closed_at")
+        bulk_insert(Assignment, columns, assignments, progress=self.progress)
+        # Distinct experts per idea just created: no row can conflict.
+        columns = ("idea_id", "expert_id", "assigned_at", "value", "cost", "feasibility", "risk", "comment")
+        bulk_insert(ExpertAssessment, (*columns, "submitted_at"), assessments, progress=self.progress)
 
-    # Counters ---------------------------------------------------------------------------
-    def _recount(self):
-        recount_idea_counters()
-
-
-def recount_idea_counters() -> None:
-    """Denormalised counters recounted in SQL (after bulk inserts or imports)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE ideas_idea SET "
-            "vote_count = (SELECT COUNT(*) FROM ideas_vote v WHERE v.idea_id = ideas_idea.id), "
-            "comment_count = (SELECT COUNT(*) FROM ideas_comment c WHERE c.idea_id = ideas_idea.id "
-            "AND c.deleted_at IS NULL), "
-            "follower_count = (SELECT COUNT(*) FROM ideas_follow f WHERE f.idea_id = ideas_idea.id), "
-            "last_activity_at = COALESCE((SELECT MAX(c.created_at) FROM ideas_comment c "
-            "WHERE c.idea_id = ideas_idea.id), last_activity_at)"
+    # The ideas, with their counters ---------------------------------------------------------
+    def _write_ideas(self):
+        """What recounting in SQL after the inserts gave: votes, comments (none deleted) and
+        followers per idea, and the last comment as the last activity when there is one."""
+        votes = Counter(idea for idea, _voter in self.votes)
+        follows = Counter(idea for idea, _user in self.follows)
+        comments = self.comments_per_idea
+        latest = self.latest_comment
+        last_activity = IDEA_COLUMNS.index("last_activity_at")
+        rows = (
+            (
+                *row[:last_activity],
+                latest.get(pk, row[last_activity]),
+                *row[last_activity + 1 :],
+                votes[pk],
+                comments[pk],
+                follows[pk],
+                self.merged_into.get(pk),
+                pk,
+            )
+            for pk, row in zip(self.idea_ids, self.idea_rows, strict=True)
         )
+        counters = ("vote_count", "comment_count", "follower_count", "merged_into_id", "id")
+        bulk_insert(Idea, (*IDEA_COLUMNS, *counters), rows, progress=self.progress)
 
 
 def scale_note(n: int) -> str:

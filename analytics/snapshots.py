@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import statistics
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from analytics.models import SegmentSnapshot
 from analytics.segments import SEGMENTS, Window, compute_segments, thresholds
+from config.bulk import bulk_insert
 
 # The interaction mode advised for animating each segment (DESIGN.md section 6).
 INTERACTION_MODES = {
@@ -75,36 +73,7 @@ SNAPSHOT_COLUMNS = ("user_id", "month", "segments", "reasons", "influence", "com
 def _insert(rows: list[tuple]) -> None:
     """Writes snapshot rows: COPY on Postgres (several times faster than INSERT for the 200,000
     rows of a large organisation), bulk_create elsewhere."""
-    if connection.vendor != "postgresql":
-        SegmentSnapshot.objects.bulk_create(
-            [SegmentSnapshot(**dict(zip(SNAPSHOT_COLUMNS, row, strict=True))) for row in rows],
-            batch_size=5000,
-        )
-        return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for pk, month, segments, reasons, influence, computed_at in rows:
-        writer.writerow(
-            [
-                pk,
-                month.isoformat(),
-                json.dumps(segments),
-                json.dumps(reasons),
-                repr(float(influence)),
-                computed_at.isoformat(),
-            ]
-        )
-    sql = (
-        f"COPY {SegmentSnapshot._meta.db_table} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
-    )
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        if hasattr(raw, "copy_expert"):  # psycopg2
-            buffer.seek(0)
-            raw.copy_expert(sql, buffer)
-        else:  # psycopg 3
-            with raw.copy(sql) as copy:
-                copy.write(buffer.getvalue())
+    bulk_insert(SegmentSnapshot, SNAPSHOT_COLUMNS, rows)
 
 
 def primary(segments: list[str]) -> str:

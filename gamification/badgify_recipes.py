@@ -19,6 +19,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from config.bulk import bulk_insert
 from ideas.models import PUBLIC_STATES, Comment, Idea, IdeaState, Vote
 
 logger = logging.getLogger(__name__)
@@ -61,14 +62,15 @@ class IdeaboxRecipe(BaseRecipe):
         deserving = set(self.eligible_ids(user_ids))
         if not deserving:
             return []
-        already = set(
-            Award.objects.filter(badge=badge, user_id__in=deserving).values_list("user_id", flat=True)
-        )
+        awards = Award.objects.filter(badge=badge)
+        if user_ids is not None:  # a few people: look only at theirs
+            awards = awards.filter(user_id__in=deserving)
+        # Everyone (the nightly run, a seed): the badge's awards, rather than an IN list of all.
+        already = set(awards.values_list("user_id", flat=True))
         new_ids = sorted(deserving - already)
         if new_ids:
-            Award.objects.bulk_create(
-                [Award(user_id=pk, badge=badge) for pk in new_ids], ignore_conflicts=True
-            )
+            rows = [(pk, badge.pk) for pk in new_ids]
+            bulk_insert(Award, ("user_id", "badge_id"), rows, ignore_conflicts=True)
         return new_ids
 
 

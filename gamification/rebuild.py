@@ -11,13 +11,13 @@ from collections import defaultdict
 from django.conf import settings
 from django.utils import timezone
 
+from config.bulk import bulk_insert
 from gamification.models import PointEntry, PointRule
 from gamification.services import rules_ensure_defaults
 from ideas.models import PUBLIC_STATES, Comment, Idea, IdeaState, Vote
 from moderation.models import Transition
 
 S = IdeaState
-BATCH = 5000
 
 
 def _rules() -> dict[str, PointRule]:
@@ -27,7 +27,8 @@ def _rules() -> dict[str, PointRule]:
 
 def rebuild_points(*, progress=None) -> int:
     rules = _rules()
-    rows: list[PointEntry] = []
+    rows: list[tuple] = []  # (user_id, rule, object_key, points, created_at, idea_id)
+    tz = timezone.get_current_timezone()  # timezone.localtime() per row looks it up each time
     used_today: dict[tuple[int, str, object], int] = defaultdict(int)
     pair_month: dict[tuple[int, int, int, int], int] = defaultdict(int)
 
@@ -37,16 +38,12 @@ def rebuild_points(*, progress=None) -> int:
             return
         amount = rule.points if points is None else points
         if rule.daily_cap is not None:
-            day = (user_id, code, timezone.localtime(at).date())
+            day = (user_id, code, at.astimezone(tz).date())
             amount = min(amount, rule.daily_cap - used_today[day])
             if amount <= 0:
                 return
             used_today[day] += amount
-        rows.append(
-            PointEntry(
-                user_id=user_id, rule=code, object_key=key, points=amount, created_at=at, idea_id=idea_id
-            )
-        )
+        rows.append((user_id, code, key, amount, at, idea_id))
 
     reached: dict[tuple[int, str], object] = {}
     for idea_id, to_state, at in Transition.objects.values_list("idea_id", "to_state", "at"):
@@ -112,16 +109,14 @@ def rebuild_points(*, progress=None) -> int:
                     )
         else:
             add(actor, "vote_given", f"idea:{idea_id}", at, idea_id)
-            local = timezone.localtime(at)
+            local = at.astimezone(tz)
             month = (owner, actor, local.year, local.month)
             if pair_month[month] < cap:
                 pair_month[month] += 1
                 add(owner, "vote_received", f"idea:{idea_id}:voter:{actor}", at, idea_id)
     before = PointEntry.objects.count()
-    for start in range(0, len(rows), BATCH):
-        PointEntry.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
-        if progress:
-            progress(len(rows[start : start + BATCH]))
+    columns = ("user_id", "rule", "object_key", "points", "created_at", "idea_id")
+    bulk_insert(PointEntry, columns, rows, ignore_conflicts=True, progress=progress)
     return PointEntry.objects.count() - before
 
 
