@@ -198,11 +198,11 @@ def bulk_insert(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {scratch} AS SELECT {column_list} FROM {table} WITH NO DATA"  # noqa: S608 - names from the model
+            f"CREATE TEMPORARY TABLE {scratch} AS SELECT {column_list} FROM {table} WITH NO DATA"  # noqa: S608  # nosec B608 (names from the model)
         )
         copy_into(cursor, scratch, rows)
         cursor.execute(
-            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {scratch} "  # noqa: S608 - names from the model
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {scratch} "  # noqa: S608  # nosec B608 (names from the model)
             "ORDER BY ctid ON CONFLICT DO NOTHING"
         )
         cursor.execute(f"DROP TABLE {scratch}")
@@ -227,7 +227,7 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()
         quoted = connection.ops.quote_name
-        cursor.execute(f"SELECT MAX({quoted(column)}) FROM {quoted(table)}")  # noqa: S608 - names from the model
+        cursor.execute(f"SELECT MAX({quoted(column)}) FROM {quoted(table)}")  # noqa: S608  # nosec B608 (names from the model)
         last = max(row[0] if row else 0, cursor.fetchone()[0] or 0)
     return list(range(last + 1, last + 1 + n))
 
