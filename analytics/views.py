@@ -4,7 +4,6 @@ data, and each person's own segments. Charts are drawn by Chart.js from the JSON
 from __future__ import annotations
 
 import csv
-import hashlib
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -26,6 +25,7 @@ from analytics import funnels, snapshots
 from analytics.messaging import segment_message_send
 from analytics.models import SegmentMessage
 from analytics.segments import SEGMENTS
+from ideas.fragments import content_key
 from ideas.models import Idea
 from moderation.models import Transition
 
@@ -219,7 +219,7 @@ def _data(request, name):
         Transition.objects.aggregate(top=Max("id"))["top"],
     )
     shown = (name, sorted(request.GET.lists()), translation.get_language(), latest)
-    key = "analytics-data:" + hashlib.md5(repr(shown).encode(), usedforsecurity=False).hexdigest()
+    key = content_key("analytics-data", shown)
     payload = cache.get(key)
     if payload is None:
         payload = {**_compute(request, name), "computed_at": timezone.now().isoformat()}

@@ -50,12 +50,17 @@ def filters_html(form) -> SafeString:
         cache.get(CHOICES_VERSION_KEY, 0),
         template_digest(FILTERS_TEMPLATE),  # a new release's template
     )
-    key = "filters:" + hashlib.md5(repr(shown).encode(), usedforsecurity=False).hexdigest()
+    key = content_key("filters", shown)
     html = cache.get(key)
     if html is None:
         html = render_to_string(FILTERS_TEMPLATE, {"form": form})
         cache.set(key, html, FILTERS_SECONDS)
     return html  # a SafeString: the template's output, kept as such by the cache's pickling
+
+
+def content_key(prefix: str, shown: tuple) -> str:
+    """A cache key made of everything a fragment shows: what changes gives another key."""
+    return f"{prefix}:" + hashlib.md5(repr(shown).encode(), usedforsecurity=False).hexdigest()
 
 
 @lru_cache(maxsize=8)

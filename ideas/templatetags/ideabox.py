@@ -1,12 +1,10 @@
-import hashlib
-
 from django import template
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.html import format_html
 
-from ideas.fragments import template_digest
+from ideas.fragments import content_key, template_digest
 from ideas.models import IdeaState
 from ideas.selectors import author_label
 
@@ -64,7 +62,7 @@ def _card_key(idea, *, author: str) -> str:
         idea.comment_count,
         idea.created_at.isoformat(),
     )
-    return "card:" + hashlib.md5(repr(shown).encode(), usedforsecurity=False).hexdigest()
+    return content_key("card", shown)
 
 
 @register.simple_tag(takes_context=True)
