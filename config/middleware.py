@@ -5,6 +5,8 @@ import uuid
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
 
 from config.logging import request_id_var
 
@@ -75,3 +77,23 @@ class ContentSecurityPolicyMiddleware:
                 "manifest-src 'self'"
             )
         return response
+
+
+class NullCharacterMiddleware:
+    """Answers 400 to an address holding a NUL character (``%00``), in the path or the query.
+
+    No page or filter of ours means anything with it, and PostgreSQL refuses it in any text, so a
+    query parameter read as it is (a title being typed, a state filter) would otherwise end as a
+    server error (found by schemathesis on /api/v1/ideas/similar/). Forms and the API's fields
+    refuse it already, in their own error format."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
+            message = _("The address contains a null character (%00): remove it and try again.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
