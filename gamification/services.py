@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -147,14 +147,14 @@ def award(
         return None
     at = at or timezone.now()
     amount = point_rule.points if points is None else points
-    with transaction.atomic():
-        if PointEntry.objects.filter(
-            user_id=user_id, rule=rule, object_key=object_key, is_reversal=False
-        ).exists():
-            return None
+    # No savepoint of its own: the caller's transaction (a vote, a comment) holds the lock and the
+    # row together, and a failure here fails that transaction anyway.
+    with transaction.atomic(savepoint=False):
         if point_rule.daily_cap is not None:
             from accounts.models import User
 
+            if _exists(user_id=user_id, rule=rule, object_key=object_key, is_reversal=False):
+                return None  # awarded already: take no lock
             User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first()
             start = _day_start(at)
             today = (
@@ -169,18 +169,39 @@ def award(
             if today >= point_rule.daily_cap:
                 return None
             amount = min(amount, point_rule.daily_cap - today)
-        try:
-            with transaction.atomic():
-                return PointEntry.objects.create(
-                    user_id=user_id,
-                    rule=rule,
-                    object_key=object_key,
-                    points=amount,
-                    idea_id=idea_id,
-                    created_at=at,
-                )
-        except IntegrityError:
-            return None  # a concurrent request awarded it first
+        return _insert_once(
+            user_id=user_id, rule=rule, object_key=object_key, points=amount, idea_id=idea_id, created_at=at
+        )
+
+
+def _exists(**key) -> bool:
+    return PointEntry.objects.filter(**key).exists()
+
+
+_INSERT_COLUMNS = ("user_id", "rule", "object_key", "points", "is_reversal", "idea_id", "created_at")
+
+
+def _insert_once(*, is_reversal: bool = False, **fields) -> PointEntry | None:
+    """Writes a ledger row unless the same (user, rule, object, reversal) exists: one statement
+    (INSERT ... ON CONFLICT DO NOTHING RETURNING, on Postgres and SQLite), where an existence check,
+    a savepoint, the insert and its release were four round trips on every vote and comment.
+    Returns the row, or None when it was there already (a repeat, or a concurrent request)."""
+    fields["is_reversal"] = is_reversal
+    values = [fields[column] for column in _INSERT_COLUMNS]
+    values[-1] = connection.ops.adapt_datetimefield_value(values[-1])
+    table = connection.ops.quote_name(PointEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in _INSERT_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_INSERT_COLUMNS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    entry = PointEntry(id=row[0], **fields)
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
 
 
 def reverse(*, user_id: int, rule: str, object_key: str, at: datetime | None = None) -> PointEntry | None:
@@ -190,19 +211,15 @@ def reverse(*, user_id: int, rule: str, object_key: str, at: datetime | None = N
     ).first()
     if original is None or original.points == 0:
         return None
-    try:
-        with transaction.atomic():
-            return PointEntry.objects.create(
-                user_id=user_id,
-                rule=rule,
-                object_key=object_key,
-                points=-original.points,
-                is_reversal=True,
-                idea_id=original.idea_id,
-                created_at=at or timezone.now(),
-            )
-    except IntegrityError:
-        return None
+    return _insert_once(
+        user_id=user_id,
+        rule=rule,
+        object_key=object_key,
+        points=-original.points,
+        is_reversal=True,
+        idea_id=original.idea_id,
+        created_at=at or timezone.now(),
+    )
 
 
 def reverse_for_idea(*, idea_id: int, rules: list[str] | None = None) -> int:
