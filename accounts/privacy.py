@@ -9,7 +9,9 @@ or vote count changes. Both are written to the append-only ``PersonalDataAudit``
 from __future__ import annotations
 
 import re
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Value
@@ -25,6 +27,7 @@ from accounts.models import (
     PersonalDataAudit,
     User,
 )
+from accounts.notifications import unread_forget
 
 FORMER_EMPLOYEE = "Former employee"  # stored as is: a name, not an interface string
 ERASED_HANDLE = "former-employee"
@@ -259,6 +262,7 @@ def personal_data_erase(*, user: User, actor: User) -> User:
         User.objects.filter(manager=user).update(manager=None)
         DomainCorrespondent.objects.filter(user=user).delete()
         Notification.objects.filter(recipient=user).delete()
+        unread_forget(user.pk)
         NotificationPreference.objects.filter(user=user).delete()
         EmailOutbox.objects.filter(recipient=user).delete()
         SegmentSnapshot.objects.filter(user=user).delete()
@@ -274,10 +278,12 @@ def personal_data_erase(*, user: User, actor: User) -> User:
 
 
 def _end_sessions(*, user_id: int) -> None:
-    """Database sessions carry the user id only inside their encoded data: decode the live ones."""
+    """Database sessions carry the user id only inside their encoded data: decode the live ones.
+    Deleted through the session engine, so that a copy in the cache (cached_db) goes too."""
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user_id):
-            session.delete()
+            store_class(session_key=session.session_key).delete()
 
 
 def _forget_login_attempts(*, email: str) -> None:

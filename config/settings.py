@@ -189,6 +189,9 @@ if REDIS_URL:
                 },
             }
         }
+    # Sessions read from Redis, written to both (a miss or a Redis outage reads Postgres): a query
+    # less on every signed-in request. Not with the in-process cache, which processes do not share.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -43,8 +43,12 @@ def test_middleware_that_loses_the_database_answers_503_when_debug_is_off(org, s
     settings.DEBUG = False
     client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
     client.force_login(org.colin)
+    from django.core.cache import cache
+
+    cache.clear()  # with Redis the session engine is cached_db: make it read the database
     with mock.patch(
-        "django.contrib.sessions.backends.db.SessionStore.load", side_effect=OperationalError("no connection")
+        "django.contrib.sessions.backends.db.SessionStore._get_session_from_db",
+        side_effect=OperationalError("no connection"),
     ):
         response = client.get("/ideas/")
     assert response.status_code == 503

@@ -203,3 +203,24 @@ def test_erasure_twice_changes_nothing_more(org, alices_world):
     export = personal_data_export(user=again, actor=org.ada)
     assert export["profile"]["display_name"] == FORMER_EMPLOYEE
     assert PersonalDataAudit.objects.filter(subject=org.alice, action="erasure").count() == 2
+
+
+def test_erasure_ends_sessions_held_in_the_cache_too(org, settings):
+    """With Redis, sessions are read from the cache first (cached_db): the erasure deletes that
+    copy as well as the database row, so no session data of the person is left anywhere."""
+    from importlib import import_module
+
+    from django.core.cache import cache
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    client = Client()
+    client.force_login(org.alice)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    store = store_class(session_key=key)
+    assert store.load().get("_auth_user_id") == str(org.alice.pk)
+    assert cache.get(store.cache_key) is not None
+    personal_data_erase(user=org.alice, actor=org.ada)
+    assert cache.get(store.cache_key) is None
+    assert not Session.objects.filter(session_key=key).exists()
+    assert store_class(session_key=key).load() == {}
