@@ -52,10 +52,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 @pytest.fixture(autouse=True)
 def _clean_side_state():
+    from analytics.services import visits_forget
     from gamification.services import rules_forget
 
     cache.clear()
     rules_forget()  # the per-process cache of point rules (rows of a rolled-back test)
+    visits_forget()  # and of today's visits
     # Each test starts in the default language: a request in English activates it for the thread,
     # and tests passed or failed by the order they ran in.
     translation.activate(settings.LANGUAGE_CODE)
