@@ -65,3 +65,19 @@ def test_postgres_trigram_tolerates_typos(org, ideas):
     found = similar_ideas(user=org.colin, title="Shared electrik bykes between sites")
     assert found
     assert found[0].title == ideas["bikes"].title
+
+
+@needs_postgres
+def test_postgres_similar_fills_with_ideas_sharing_words_in_their_body(org, ideas):
+    # No title looks like this one, but the canteen idea's body has all its words.
+    found = similar_ideas(user=org.colin, title="teams miss lunch")
+    assert [idea.title for idea in found] == [ideas["canteen"].title]
+
+
+@needs_postgres
+def test_postgres_similar_ranks_nearest_titles_first_and_breaks_ties_by_support(org, ideas):
+    twin = published(org.dana, org.theme, title="Shared electric bikes between sites")
+    twin.vote_count = 7
+    twin.save(update_fields=["vote_count"])
+    found = similar_ideas(user=org.colin, title="Shared electric bikes between sites")
+    assert [idea.pk for idea in found[:2]] == [twin.pk, ideas["bikes"].pk]  # same title: more support first
