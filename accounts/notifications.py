@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import translation
 
@@ -68,8 +69,29 @@ def notify(
     return len(created)
 
 
+# The unread count is in every page's header: read from the cache, set when notifications are
+# written (after commit, with the count just computed for the websocket) and forgotten when they
+# are read or deleted. The timeout bounds what another path (an import, a seed) could leave stale.
+UNREAD_SECONDS = 30
+
+
+def _unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
 def unread_count(user_id: int) -> int:
-    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+    count = cache.get(_unread_key(user_id))
+    if count is None:
+        count = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+        cache.set(_unread_key(user_id), count, UNREAD_SECONDS)
+    return count
+
+
+def unread_forget(user_id: int) -> None:
+    """After this person's notifications are marked read or deleted (and on commit, so that a
+    request in between cannot put the old count back)."""
+    cache.delete(_unread_key(user_id))
+    transaction.on_commit(lambda: cache.delete(_unread_key(user_id)))
 
 
 def push_unread(created: list[tuple[int, str]]) -> None:
@@ -92,6 +114,7 @@ def push_unread(created: list[tuple[int, str]]) -> None:
             .order_by()
             .values_list("recipient_id", "n")
         )
+    cache.set_many({_unread_key(user_id): counts.get(user_id, 0) for user_id in ids}, UNREAD_SECONDS)
     group_send_many_safely(
         [
             (

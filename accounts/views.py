@@ -16,6 +16,7 @@ from accounts.email import frequency, preferences_for, read_unsubscribe_token
 from accounts.email import unsubscribe as email_unsubscribe
 from accounts.forms import ProfileForm
 from accounts.models import Notification, NotificationPreference, User
+from accounts.notifications import unread_forget
 
 
 @login_required
@@ -46,6 +47,7 @@ def notifications(request):
 @require_POST
 def notifications_read_all(request):
     Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    unread_forget(request.user.pk)
     return redirect("accounts:notifications")
 
 
@@ -55,6 +57,7 @@ def notification_read(request, pk):
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     if notification.read_at is None:
         Notification.objects.filter(pk=pk).update(read_at=timezone.now())
+        unread_forget(request.user.pk)
     target = notification.url
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
