@@ -320,6 +320,79 @@ class Server:
         self.log.close()
 
 
+# --- Profile ---------------------------------------------------------------------------------------
+def start_py_spy(server: Server, args, size: int) -> dict:
+    """py-spy on gunicorn and its workers for the mix (after its warm-up), as collapsed stacks."""
+    out = Path(args.results) / "profiles" / f"{args.run_id}-{size}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(VENV_BIN / "py-spy"),
+        "record",
+        "--subprocesses",
+        "--nonblocking",
+        "--rate",
+        "50",
+        "--format",
+        "raw",
+        "--full-filenames",
+        "--duration",
+        str(args.duration),
+        "--output",
+        str(out),
+        "--pid",
+        str(server.process.pid),
+    ]
+    log(f"py-spy: sampling the server during the mix into {out}")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    return {"out": out, "process": process}
+
+
+def finish_py_spy(spy: dict) -> dict:
+    spy["process"].wait(timeout=600)
+    return {"path": str(spy["out"].relative_to(ROOT)), "heaviest": heaviest_functions(spy["out"])}
+
+
+def heaviest_functions(path: Path, top: int = 20) -> dict:
+    """From collapsed stacks ("frame;frame;... count" per line; py-spy leaves idle threads out):
+    the share of the samples spent waiting for PostgreSQL, for Redis, rendering templates and
+    compressing, and the functions of ours (views, selectors, services: middleware left out, every
+    request passes through it) that the most samples pass through."""
+    total, inclusive = 0, {}
+    kinds = {"waiting for PostgreSQL": 0, "waiting for Redis": 0, "rendering templates": 0, "gzip": 0}
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit() or "WSGIHandler.__call__" not in stack:
+            continue  # gunicorn's own loop (accepting, polling) is not a request's cost
+        n, frames = int(count), stack.split(";")
+        total += n
+        leaf = frames[-1]
+        if "CursorWrapper._execute " in leaf or "psycopg2" in leaf:
+            kinds["waiting for PostgreSQL"] += n
+        elif "/redis/" in leaf:
+            kinds["waiting for Redis"] += n
+        if any("Template.render " in frame for frame in frames):
+            kinds["rendering templates"] += n
+        if any("gzip.py" in frame for frame in frames):
+            kinds["gzip"] += n
+        seen = set()
+        for frame in frames:
+            name, _, where = frame.partition(" (")
+            if str(ROOT) not in where or "/.venv/" in where or "Middleware" in name:
+                continue
+            label = f"{name} ({where.split(':')[0].replace(str(ROOT) + '/', '')})"
+            if label not in seen:
+                seen.add(label)
+                inclusive[label] = inclusive.get(label, 0) + n
+    if not total:
+        return {"samples": 0, "kinds": {}, "functions": []}
+    ranked = sorted(inclusive.items(), key=lambda item: -item[1])[:top]
+    return {
+        "samples": total,
+        "kinds": {kind: round(n / total, 3) for kind, n in kinds.items()},
+        "functions": [{"function": name, "share": round(n / total, 3)} for name, n in ranked],
+    }
+
+
 # --- Load ------------------------------------------------------------------------------------------
 def run_locust(server: Server, fixture: Path, workdir: Path, label: str, classes: list[str], args) -> dict:
     samples = workdir / f"samples-{label}"
@@ -328,6 +401,7 @@ def run_locust(server: Server, fixture: Path, workdir: Path, label: str, classes
         "BENCH_FIXTURE": str(fixture),
         "BENCH_SAMPLES": str(samples),
         "BENCH_WARMUP": str(args.warmup),
+        "BENCH_CONNECTION_CLOSE": "1" if args.connections == "per-request" else "0",
     }
     duration = args.floor_duration if label == "floor" else args.duration
     command = [
@@ -545,7 +619,10 @@ def bench_size(size: int, args, redis_url: str | None, static_root: Path, workdi
     server = Server(env, workdir)
     try:
         floor = run_locust(server, fixture, workdir, "floor", ["FloorUser"], args)
+        spy = start_py_spy(server, args, size) if args.py_spy else None
         mix = run_locust(server, fixture, workdir, "mix", ["Employee", "Correspondent", "Executive"], args)
+        if spy is not None:
+            mix["profile"] = finish_py_spy(spy)
         hot = hotspot(server, fixture, workdir, database)
     finally:
         server.stop()
@@ -693,7 +770,8 @@ def markdown(run: dict) -> str:
         f"- Machine: {m['cores']} cores, load average before the run {m['load_before']}, "
         f"after {m.get('load_after', '–')}, Python {m['python']}",
         f"- Load: locust {load['locust']} headless, {load['users']} users in a closed loop (no wait), "
-        f"{load['processes']} load-generator process(es) on the same cores as the server; "
+        f"{load['processes']} load-generator process(es) on the same cores as the server, "
+        f"connections {load.get('connections', 'keep-alive')}; "
         f"{load['duration']} s measured after {load['warmup']} s of warm-up "
         f"(floor: {load['floor_duration']} s).",
         "- Times in ms. Ratios: to the framework floor (`/healthz/live` on the same server, same users) "
@@ -770,6 +848,19 @@ def markdown(run: dict) -> str:
         failed_sql = {n: db["error"] for n, db in result["database_floor"].items() if db.get("error")}
         if failed_sql:
             lines += ["", "SQL replay errors: " + "; ".join(f"{k}: {v}" for k, v in failed_sql.items())]
+        profile = (result["mix"].get("profile") or {}).get("heaviest")
+        if isinstance(profile, dict) and profile.get("samples"):
+            kinds = ", ".join(f"{kind} {share:.0%}" for kind, share in profile["kinds"].items())
+            lines += [
+                "",
+                f"Profile of the mix (py-spy, {profile['samples']:,} samples of request threads, "
+                f"`{result['mix']['profile']['path']}`; sampling slows the server, so compare "
+                f"throughputs with runs without it): {kinds}.",
+                "",
+                table_row("function of ours (inclusive)", "share of samples"),
+                table_row("---", "---"),
+                *(table_row(f"`{f['function']}`", f"{f['share']:.1%}") for f in profile["functions"]),
+            ]
         hot = result["hotspot"]
         matches = "matches" if hot["counter_matches"] else "DOES NOT match"
         lines += [
@@ -885,6 +976,20 @@ def main() -> None:
     parser.add_argument("--sql-repeat", type=int, help="replays of each page's SQL (50, quick 20)")
     parser.add_argument("--locust-processes", type=int, default=1)
     parser.add_argument(
+        "--connections",
+        choices=["per-request", "keep-alive"],
+        default=os.environ.get("BENCH_CONNECTIONS", "per-request"),
+        help="per-request (default): a connection per request, as nginx opens them to gunicorn in "
+        "docker-compose.yml (deploy/nginx.conf has no upstream keepalive); keep-alive: each "
+        "simulated person keeps one connection, pinned to one gunicorn worker",
+    )
+    parser.add_argument(
+        "--py-spy",
+        action="store_true",
+        help="sample the server's processes with py-spy during the mix; the profile (collapsed "
+        "stacks) and its heaviest functions go next to the report",
+    )
+    parser.add_argument(
         "--rebuild", action="store_true", help="seed again even when the database is reusable"
     )
     parser.add_argument("--no-extras", action="store_true")
@@ -903,6 +1008,7 @@ def main() -> None:
         redis_url = None
     started = datetime.now(UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ")
+    args.run_id = run_id
     workdir = Path(tempfile.mkdtemp(prefix="ideabox-bench-"))
     static_root = collected_static(redis_url)
     log(f"work files in {workdir}")
@@ -924,6 +1030,7 @@ def main() -> None:
             "locust": locust.__version__,
             "users": args.users,
             "processes": args.locust_processes,
+            "connections": args.connections,
             "duration": args.duration,
             "floor_duration": args.floor_duration,
             "warmup": args.warmup,

@@ -120,3 +120,27 @@ def test_the_previous_run_is_the_latest_with_a_size_in_common(bench, tmp_path):
     assert bench.previous_run(tmp_path, "20260102T000000Z", [5000])["id"] == "20260101T000000Z"
     assert bench.previous_run(tmp_path, "20260104T000000Z", [200000])["id"] == "20260103T000000Z"
     assert bench.previous_run(tmp_path, "20250101T000000Z", [5000]) is None
+
+
+def test_a_py_spy_profile_is_summarised_by_waits_and_our_functions(bench, tmp_path):
+    root = str(bench.ROOT)
+    handler = "WSGIHandler.__call__ (/x/.venv/django/core/handlers/wsgi.py:124)"
+    middleware = f"RequestIdMiddleware.__call__ ({root}/config/middleware.py:26)"
+    view = f"idea_list ({root}/ideas/views.py:40)"
+    execute = "CursorWrapper._execute (/x/.venv/django/db/backends/utils.py:105)"
+    redis = "SocketBuffer._read_from_socket (/x/.venv/redis/_parsers/socket.py:64)"
+    render = "Template.render (/x/.venv/django/template/base.py:170)"
+    stacks = [
+        (f"process 1;{handler};{middleware};{view};{execute}", 6),
+        (f"process 1;{handler};{middleware};{view};{render};{redis}", 3),
+        (f"process 1;{handler};{middleware}", 1),
+        ("process 1;Arbiter.run (/x/.venv/gunicorn/arbiter.py:1);select (selectors.py:468)", 50),
+    ]
+    path = tmp_path / "profile.txt"
+    path.write_text("".join(f"{stack} {count}\n" for stack, count in stacks))
+    summary = bench.heaviest_functions(path)
+    assert summary["samples"] == 10  # gunicorn's own loop is not a request's cost
+    assert summary["kinds"]["waiting for PostgreSQL"] == 0.6
+    assert summary["kinds"]["waiting for Redis"] == 0.3
+    assert summary["kinds"]["rendering templates"] == 0.3
+    assert summary["functions"] == [{"function": "idea_list (ideas/views.py)", "share": 0.9}]  # no middleware
