@@ -25,6 +25,7 @@ from analytics import funnels, snapshots
 from analytics.messaging import segment_message_send
 from analytics.models import SegmentMessage
 from analytics.segments import SEGMENTS
+from config.params import as_id
 from ideas.fragments import content_key
 from ideas.models import Idea
 from moderation.models import Transition
@@ -231,8 +232,8 @@ def _compute(request, name):
     start, end = window_from(request)
     if name == "participation":
         entity = None
-        if request.GET.get("entity", "").isdigit():
-            entity = Entity.objects.filter(pk=int(request.GET["entity"])).first()
+        if as_id(request.GET.get("entity")):
+            entity = Entity.objects.filter(pk=as_id(request.GET["entity"])).first()
         return funnels.participation(start=start, end=end, entity=entity)
     if name == "participation-by-entity":
         return {"rows": funnels.participation_by_entity(start=start, end=end)}

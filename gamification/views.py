@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accounts.models import Entity
+from config.params import as_id
 from gamification import selectors
 from gamification.models import PointRule
 from gamification.services import LEVELS
@@ -18,8 +19,8 @@ def leaderboard(request):
     if period not in selectors.PERIODS:
         period = "month"
     entity = None
-    if request.GET.get("entity", "").isdigit():
-        entity = get_object_or_404(Entity, pk=int(request.GET["entity"]))
+    if as_id(request.GET.get("entity")):
+        entity = get_object_or_404(Entity, pk=as_id(request.GET["entity"]))
     return render(
         request,
         "gamification/leaderboard.html",

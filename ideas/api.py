@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import Domain, Entity, User
+from config.params import as_id
 from config.ratelimit import rate_limit_hit
 from ideas import selectors, services
 from ideas.models import Campaign, Comment, Idea, IdeaState, Theme
@@ -196,8 +197,7 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         params = self.request.query_params
 
         def as_int(name):
-            value = params.get(name, "")
-            return int(value) if value.isdigit() else None
+            return as_id(params.get(name))
 
         def as_bool(name):
             return params.get(name, "").lower() in ("1", "true", "yes")
@@ -218,10 +218,10 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_object(self):
         pk = self.kwargs["pk"]
-        if not str(pk).isdigit():
+        if as_id(pk) is None:
             raise NotFound()
         try:
-            idea = selectors.idea_get_for_user(user=self.request.user, idea_id=int(pk))
+            idea = selectors.idea_get_for_user(user=self.request.user, idea_id=as_id(pk))
         except Http404 as exc:
             raise NotFound() from exc
         return selectors.with_viewer_flags(Idea.objects.filter(pk=idea.pk), user=self.request.user).first()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.params import as_id
 from config.ratelimit import RateLimited, rate_limit_hit
 from ideas import selectors, services
 from ideas.attachments import attachment_create
@@ -199,9 +200,7 @@ def idea_delete(request, pk):
 def similar(request):
     title = request.GET.get("title", "")
     exclude = request.GET.get("exclude")
-    ideas = selectors.similar_ideas(
-        user=request.user, title=title, exclude_id=int(exclude) if exclude and exclude.isdigit() else None
-    )
+    ideas = selectors.similar_ideas(user=request.user, title=title, exclude_id=as_id(exclude))
     return render(request, "ideas/_similar.html", {"ideas": ideas, "title": title})
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Domain, User
+from config.params import as_id
 from config.ratelimit import rate_limit_hit
 from ideas.models import Comment, Idea, IdeaState
 from ideas.selectors import idea_get_for_user
@@ -35,10 +36,7 @@ def _error_text(error) -> str:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return as_id(value)
 
 
 @login_required
@@ -108,7 +106,7 @@ def decide(request, pk):
 @require_POST
 def bulk_decide(request):
     """Bulk publish from the queue (the only decision that needs no reason)."""
-    ids = [int(x) for x in request.POST.getlist("ideas") if x.isdigit()][:100]
+    ids = [pk for pk in map(as_id, request.POST.getlist("ideas")) if pk][:100]
     done = failed = 0
     for idea in Idea.objects.filter(pk__in=ids, assignee=request.user):
         try:

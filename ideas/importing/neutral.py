@@ -593,8 +593,8 @@ class NeutralImport:
                 self._reject(plan, "ideas", row, f"unknown body_format {body_format!r}")
                 continue
             votes = row.get("vote_count") or "0"
-            if not votes.isdigit():
-                self._reject(plan, "ideas", row, f"vote_count is not a whole number: {votes[:20]!r}")
+            if not (votes.isascii() and votes.isdigit() and len(votes) <= 9):
+                self._reject(plan, "ideas", row, f"vote_count is not a whole number below a billion: {votes[:20]!r}")
                 continue
             title = re.sub(r"\s+", " ", clean_text(row.get("title"))).strip()
             body = clean_text(row.raw("body")).strip()
