@@ -198,8 +198,7 @@ def comment_create(*, idea: Idea, author: User, body: str, parent: Comment | Non
             parent = parent.parent
     html, mentioned = render_with_mentions(body)
     comment = Comment.objects.create(idea=idea, author=author, parent=parent, body=body, body_html=html)
-    _touch(idea.pk, comment_count=1)
-    Idea.objects.filter(pk=idea.pk).update(trending_score=F("trending_score") + 1.5)
+    _touch(idea.pk, comment_count=1, trending_score=1.5)
     Follow.objects.bulk_create([Follow(idea=idea, user=author)], ignore_conflicts=True)
     points.on_comment_created(comment=comment)
     _notify_comment(comment=comment, mentioned=mentioned)
