@@ -6,12 +6,14 @@ from datetime import datetime
 
 from badgify.models import Award
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.utils import timezone, translation
 
 from accounts.models import Entity, User
 from gamification.models import PointEntry, PointRule
 from gamification.services import DEFAULT_RULES, level_for
+from ideas.fragments import content_key
 
 PERIODS = ("month", "quarter", "all")
 
@@ -43,6 +45,10 @@ def period_start(period: str, now: datetime | None = None) -> datetime | None:
     return None
 
 
+LEADERBOARD_CACHE_SECONDS = 60
+LEADERBOARD_SPARE = 10  # rows kept beyond the limit, for people who opt out within the minute
+
+
 def leaderboard(
     *, period: str = "month", entity: Entity | None = None, limit: int = 50, now: datetime | None = None
 ) -> list[dict]:
@@ -57,17 +63,32 @@ def leaderboard(
     )
     if entity is not None:
         entries = entries.filter(user__entity__path__startswith=entity.path)
-    rows = list(
-        entries.values("user_id")
-        .annotate(points=Sum("points"))
-        .filter(points__gt=0)
-        .order_by("-points", "user_id")[:limit]
+    # The ranking sums every entry of the period (90 ms at 200,000 employees): kept for a minute.
+    # The people are read fresh, and whoever opted out or left since is dropped at once.
+    key = content_key(
+        "leaderboard", (period, start.isoformat() if start else "", entity.path if entity else "", limit)
     )
-    people = User.objects.select_related("entity").in_bulk([row["user_id"] for row in rows])
-    ranked = []
-    for rank, row in enumerate(rows, start=1):
-        ranked.append({"rank": rank, "user": people[row["user_id"]], "points": row["points"]})
-    return ranked
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(
+            entries.values_list("user_id")
+            .annotate(points=Sum("points"))
+            .filter(points__gt=0)
+            .order_by("-points", "user_id")[: limit + LEADERBOARD_SPARE]
+        )
+        cache.set(key, rows, LEADERBOARD_CACHE_SECONDS)
+    people = User.objects.select_related("entity").in_bulk([user_id for user_id, _points in rows])
+    listed = [
+        (people[user_id], points)
+        for user_id, points in rows
+        if user_id in people
+        and people[user_id].is_active
+        and not people[user_id].hide_from_leaderboards
+        and people[user_id].erased_at is None
+    ][:limit]
+    return [
+        {"rank": rank, "user": user, "points": points} for rank, (user, points) in enumerate(listed, start=1)
+    ]
 
 
 def user_points(*, user) -> dict:

@@ -4,6 +4,7 @@ import logging
 
 import pytest
 from badgify.models import Award
+from django.core.cache import cache
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -69,6 +70,7 @@ def test_fifty_concurrent_awards_write_one_row(org):
     st.sets(st.integers(0, 5), max_size=2),
 )
 def test_leaderboard_agrees_with_a_plain_recomputation(entries, hidden):
+    cache.clear()  # the ranking is kept for a minute: each example starts without it
     PointEntry.objects.all().delete()
     User.objects.all().delete()
     people = [f.UserFactory(hide_from_leaderboards=i in hidden) for i in range(6)]
@@ -97,3 +99,17 @@ def test_leaderboard_page_queries_are_constant(client, org, django_assert_max_nu
         response = client.get("/points/leaderboard/?period=month")
     assert response.status_code == 200
     assert "Colin" not in response.content.decode().split("<tbody>")[1]
+
+
+def test_the_ranking_is_kept_a_minute_but_an_opt_out_applies_at_once(org):
+    PointEntry.objects.create(user=org.alice, rule="comment", object_key="a", points=5)
+    PointEntry.objects.create(user=org.bob, rule="comment", object_key="b", points=3)
+    assert [row["user"].pk for row in leaderboard(period="all")] == [org.alice.pk, org.bob.pk]
+    PointEntry.objects.create(user=org.bob, rule="comment", object_key="b2", points=10)
+    assert [row["points"] for row in leaderboard(period="all")] == [5, 3]  # within the minute
+    org.alice.hide_from_leaderboards = True
+    org.alice.save()
+    rows = leaderboard(period="all")
+    assert [(row["rank"], row["user"].pk) for row in rows] == [(1, org.bob.pk)]  # at once, ranks renumbered
+    cache.clear()  # the minute is over
+    assert [row["points"] for row in leaderboard(period="all")] == [13]
