@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -394,6 +395,37 @@ def heaviest_functions(path: Path, top: int = 20) -> dict:
 
 
 # --- Load ------------------------------------------------------------------------------------------
+def _process_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def service_cpu(server: Server) -> dict[str, float]:
+    """CPU seconds used so far by gunicorn (master and workers), PostgreSQL and Redis (every
+    process of theirs on this machine: only the bench loads them while it runs)."""
+    try:
+        workers = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    except OSError:
+        workers = []
+    totals = {"gunicorn": sum(_process_cpu(int(pid)) for pid in [server.process.pid, *workers])}
+    totals.update(postgres=0.0, redis=0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if name == "postgres":
+            totals["postgres"] += _process_cpu(int(entry.name))
+        elif name.startswith("redis-server"):
+            totals["redis"] += _process_cpu(int(entry.name))
+    return totals
+
+
 def run_locust(server: Server, fixture: Path, workdir: Path, label: str, classes: list[str], args) -> dict:
     samples = workdir / f"samples-{label}"
     env = {
@@ -427,16 +459,23 @@ def run_locust(server: Server, fixture: Path, workdir: Path, label: str, classes
         command += ["--processes", str(args.locust_processes)]
     command += classes
     log(f"locust {label}: {args.users} users, {duration} s (+{args.warmup} s warm-up)")
+    cpu_marks = {}
+    timer = threading.Timer(args.warmup + 1, lambda: cpu_marks.update(start=service_cpu(server)))
     with open(workdir / f"locust-{label}.log", "w") as out:
-        subprocess.run(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            check=True,
-            timeout=duration + 300,
-        )
+        timer.start()
+        try:
+            subprocess.run(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=True,
+                timeout=duration + 300,
+            )
+        finally:
+            timer.cancel()
+            cpu_marks["end"] = service_cpu(server)
     merged, errors, windows = {}, {}, []
     for path in glob.glob(f"{samples}.*"):
         data = json.loads(Path(path).read_text())
@@ -457,9 +496,18 @@ def run_locust(server: Server, fixture: Path, workdir: Path, label: str, classes
             "errors": errors.get(name, 0),
         }
     total = sum(len(v) for v in merged.values())
+    cpu = {}
+    if "start" in cpu_marks and total:
+        # CPU time of the server side per request, over the measured window (after the warm-up):
+        # steadier than throughput when the machine's speed drifts, since both sides pay the same.
+        for name in cpu_marks["end"]:
+            spent = cpu_marks["end"][name] - cpu_marks["start"].get(name, 0.0)
+            cpu[name] = round(spent * 1000 / total, 2)
+        cpu["total"] = round(sum(cpu.values()), 2)
     return {
         "seconds": round(seconds, 1),
         "rps": round(total / seconds, 1),
+        "cpu_ms_per_request": cpu,
         "endpoints": endpoints,
         "errors": sum(errors.values()),
     }
@@ -631,7 +679,7 @@ def bench_size(size: int, args, redis_url: str | None, static_root: Path, workdi
         "dataset": dataset,
         "server": " ".join(server.command),
         "framework_floor": floor["endpoints"].get("floor", {})
-        | {"rps": floor["rps"], "errors": floor["errors"]},
+        | {"rps": floor["rps"], "errors": floor["errors"], "cpu_ms_per_request": floor["cpu_ms_per_request"]},
         "mix": mix,
         "database_floor": db_floor,
         "hotspot": hot,
@@ -731,6 +779,8 @@ def comparable(run: dict) -> dict[tuple[int, str], float]:
             if isinstance(row.get("value"), int | float) and not isinstance(row.get("value"), bool):
                 values[(size, row["metric"])] = row["value"]
         floor = result["framework_floor"]
+        if cpu_ratio(result):
+            values[(size, "mix server CPU per request / floor's")] = cpu_ratio(result)
         for name, e in result["mix"]["endpoints"].items():
             values[(size, f"{name} p50 / floor p50")] = ratio(e.get("p50"), floor.get("p50"))
             db = result["database_floor"].get(name, {})
@@ -755,6 +805,21 @@ def regression(previous: dict | None, current: dict) -> list[dict]:
             }
         )
     return rows
+
+
+def cpu_text(cpu: dict | None) -> str:
+    if not cpu:
+        return "server CPU per request not measured"
+    parts = ", ".join(f"{name} {cpu[name]:.2f}" for name in ("gunicorn", "postgres", "redis") if name in cpu)
+    return f"server CPU {cpu['total']:.2f} ms per request ({parts})"
+
+
+def cpu_ratio(result: dict) -> float | None:
+    """The mix's server CPU per request over the floor's: what a request of the mix costs, in
+    floor requests, whatever the machine's speed at the time."""
+    mix = (result["mix"].get("cpu_ms_per_request") or {}).get("total")
+    floor = (result["framework_floor"].get("cpu_ms_per_request") or {}).get("total")
+    return ratio(mix, floor)
 
 
 def table_row(*cells) -> str:
@@ -790,8 +855,10 @@ def markdown(run: dict) -> str:
             f"- Server: `{result['server']}`",
             f"- Framework floor `/healthz/live`: p50 {fmt(floor.get('p50'))}, p95 {fmt(floor.get('p95'))}, "
             f"p99 {fmt(floor.get('p99'))}, {fmt(floor.get('rps'))} requests/s, "
-            f"{floor.get('errors', 0)} errors.",
-            f"- Mix: {fmt(mix['rps'])} requests/s over {mix['seconds']} s, {mix['errors']} failed.",
+            f"{floor.get('errors', 0)} errors; {cpu_text(floor.get('cpu_ms_per_request'))}.",
+            f"- Mix: {fmt(mix['rps'])} requests/s over {mix['seconds']} s, {mix['errors']} failed; "
+            f"{cpu_text(mix.get('cpu_ms_per_request'))}"
+            + (f" ({fmt(cpu_ratio(result), 1)}x the floor's)." if cpu_ratio(result) else "."),
             "",
             table_row(
                 "page",

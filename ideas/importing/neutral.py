@@ -594,7 +594,8 @@ class NeutralImport:
                 continue
             votes = row.get("vote_count") or "0"
             if not (votes.isascii() and votes.isdigit() and len(votes) <= 9):
-                self._reject(plan, "ideas", row, f"vote_count is not a whole number below a billion: {votes[:20]!r}")
+                problem = f"vote_count is not a whole number below a billion: {votes[:20]!r}"
+                self._reject(plan, "ideas", row, problem)
                 continue
             title = re.sub(r"\s+", " ", clean_text(row.get("title"))).strip()
             body = clean_text(row.raw("body")).strip()

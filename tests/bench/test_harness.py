@@ -144,3 +144,23 @@ def test_a_py_spy_profile_is_summarised_by_waits_and_our_functions(bench, tmp_pa
     assert summary["kinds"]["waiting for Redis"] == 0.3
     assert summary["kinds"]["rendering templates"] == 0.3
     assert summary["functions"] == [{"function": "idea_list (ideas/views.py)", "share": 0.9}]  # no middleware
+
+
+def test_server_cpu_is_read_from_proc_and_reported_per_request(bench):
+    import os
+    import types
+
+    server = types.SimpleNamespace(process=types.SimpleNamespace(pid=os.getpid()))
+    sum(i * i for i in range(300_000))  # spend some CPU in this process
+    cpu = bench.service_cpu(server)
+    assert set(cpu) == {"gunicorn", "postgres", "redis"}
+    assert cpu["gunicorn"] > 0
+    result = {
+        "mix": {"cpu_ms_per_request": {"gunicorn": 9.0, "postgres": 2.5, "redis": 0.5, "total": 12.0}},
+        "framework_floor": {
+            "cpu_ms_per_request": {"gunicorn": 0.5, "postgres": 0.0, "redis": 0.0, "total": 0.5}
+        },
+    }
+    assert bench.cpu_ratio(result) == 24.0
+    assert bench.cpu_text(result["mix"]["cpu_ms_per_request"]).startswith("server CPU 12.00 ms per request")
+    assert bench.cpu_ratio({"mix": {}, "framework_floor": {}}) is None  # runs before it was measured
