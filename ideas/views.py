@@ -60,7 +60,7 @@ def my_ideas(request):
 @login_required
 @require_GET
 def idea_detail(request, pk):
-    idea = selectors.idea_get_for_user(user=request.user, idea_id=pk)
+    idea = selectors.idea_get_for_user(user=request.user, idea_id=pk, viewer_flags=True)
     if (
         idea.state == S.MERGED
         and idea.merged_into_id
@@ -78,8 +78,8 @@ def idea_detail(request, pk):
         "comment_form": CommentForm(),
         "is_author": selectors.is_author(user=request.user, idea=idea),
         "can_edit": selectors.can_edit(user=request.user, idea=idea),
-        "voted": idea.votes.filter(voter=request.user).exists(),
-        "followed": idea.follows.filter(user=request.user).exists(),
+        "voted": idea.voted,
+        "followed": idea.followed,
         "attachments": list(idea.attachments.all()),
         "tags": list(idea.tags.all()),
         "is_open": idea.state in (S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Avg, Count, QuerySet
 
 from ideas.models import Idea, IdeaState
+from ideas.selectors import is_author
 from moderation import workflow
 from moderation.models import ExpertAssessment, MergeRecord, Transition
 
@@ -15,12 +16,7 @@ SCORE_WEIGHTS = {"value": 0.4, "feasibility": 0.25, "cost": 0.2, "risk": 0.15}
 
 
 def audit_visible(*, user, idea: Idea) -> bool:
-    return (
-        user.is_community_manager
-        or idea.author_id == user.pk
-        or idea.assignee_id == user.pk
-        or (idea.co_authors.filter(pk=user.pk).exists())
-    )
+    return user.is_community_manager or idea.assignee_id == user.pk or is_author(user=user, idea=idea)
 
 
 def idea_audit_log(*, idea: Idea) -> QuerySet[Transition]:

@@ -100,7 +100,9 @@ def roles_for(*, user, idea: Idea) -> set[str]:
     if not user.is_authenticated or not user.is_active:
         return set()
     roles: set[str] = set()
-    is_author = user.pk == idea.author_id or idea.co_authors.filter(pk=user.pk).exists()
+    from ideas.selectors import is_author as _is_author
+
+    is_author = _is_author(user=user, idea=idea)
     if is_author:
         roles.add(AUTHOR)
     if user.is_community_manager:
