@@ -12,6 +12,7 @@ import hashlib
 from functools import lru_cache
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Max, Value
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import get_template, render_to_string
@@ -73,9 +74,47 @@ def _choices_changed(**_kwargs) -> None:
     cache.incr(CHOICES_VERSION_KEY)
 
 
+# --- The count of listed ideas ----------------------------------------------------------------
+# Counting the ideas everybody sees reads every listed idea (votes and the trending recompute keep
+# rewriting their rows, so the index alone cannot answer): 16 ms at 50,000 employees, on every list
+# page. The count is cached under a version that goes up whenever an idea is saved, deleted,
+# changes state (a Transition row), is hidden or restored, or ideas are imported; the timeout
+# bounds what a path forgotten here could leave stale.
+LISTED_VERSION_KEY = "ideas:listed:version"
+LISTED_COUNT_SECONDS = 60
+
+
+def listed_changed(**_kwargs) -> None:
+    """Every cached count of listed ideas is outdated (and again after commit, so that a request
+    in between cannot store the count from before)."""
+
+    def bump():
+        cache.add(LISTED_VERSION_KEY, 0, None)
+        cache.incr(LISTED_VERSION_KEY)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def listed_count(shown: tuple, count) -> int:
+    """``count()`` of the ideas everybody sees under the filters ``shown``, cached by version."""
+    version = cache.get(LISTED_VERSION_KEY, 0)
+    key = content_key("listed-count", (version, *shown))
+    value = cache.get(key)
+    if value is None:
+        value = count()
+        cache.set(key, value, LISTED_COUNT_SECONDS)
+    return value
+
+
 def connect_signals() -> None:
     from accounts.models import Domain, Entity
-    from ideas.models import Campaign, Theme
+    from ideas.models import Campaign, Idea, Theme
+    from moderation.models import Transition
+
+    post_save.connect(listed_changed, sender=Idea, dispatch_uid="listed-idea-save")
+    post_delete.connect(listed_changed, sender=Idea, dispatch_uid="listed-idea-delete")
+    post_save.connect(listed_changed, sender=Transition, dispatch_uid="listed-transition")
 
     for model in (Theme, Domain, Entity, Campaign):
         post_save.connect(_choices_changed, sender=model, dispatch_uid=f"filters-{model.__name__}-save")

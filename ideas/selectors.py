@@ -209,7 +209,13 @@ def idea_list_count(*, user, filters: IdeaFilters) -> int:
         user=user,
         filters=filters,
     )
-    return listed.count() + hidden.count()
+    if filters.followed or filters.voted:
+        return listed.count() + hidden.count()
+    from ideas.fragments import listed_count
+
+    # The listed part is the same for everybody: cached by version (ideas/fragments.py).
+    shown = (filters.q, filters.theme, filters.domain, filters.entity, filters.campaign, filters.tag)
+    return listed_count(shown, listed.count) + hidden.count()
 
 
 # --- Search ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.notifications import notify
+from ideas.fragments import listed_changed
 from ideas.models import Comment, Follow, Idea, IdeaLink, IdeaState, Vote
 from ideas.realtime import broadcast_idea_updated
 from moderation import workflow
@@ -234,6 +235,7 @@ def report_create(
     if reporters.count() >= REPORTS_TO_HIDE:
         if idea is not None:
             Idea.objects.filter(pk=idea.pk).update(is_hidden=True)
+            listed_changed()
         else:
             Comment.objects.filter(pk=comment.pk).update(is_hidden=True)
     return report
@@ -261,6 +263,7 @@ def report_review(
     removed = decision == ContentReport.Status.REMOVED
     if idea is not None:
         Idea.objects.filter(pk=idea.pk).update(is_hidden=removed)
+        listed_changed()
         if removed:
             from gamification.services import reverse_for_idea
 

@@ -931,6 +931,9 @@ class NeutralImport:
         self._apply_pairs(plan, "follows", Follow, "user_id")
         self._apply_links(plan)
         self._apply_counters()
+        from ideas.fragments import listed_changed
+
+        listed_changed()  # bulk statements send no signals: the cached list counts are outdated
         return plan.summary()
 
     def _bar(self, name, total):

@@ -47,6 +47,9 @@ class Command(BaseCommand):
             if collecting:
                 gc.enable()
             gc.collect()
+        from ideas.fragments import listed_changed
+
+        listed_changed()  # written by COPY, without signals: cached list counts are outdated
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo organisation ready: {employees} employees in {time.monotonic() - started:.1f} s."
