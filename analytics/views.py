@@ -51,18 +51,26 @@ def _can_see_people(user) -> bool:
     return user.is_community_manager or user.is_superuser
 
 
+WINDOW_YEARS = (1900, 2999)
+
+
 def window_from(request) -> tuple[datetime, datetime]:
-    """?days=N (default 365) or ?start=YYYY-MM-DD&end=YYYY-MM-DD."""
+    """?days=N (default 365) or ?start=YYYY-MM-DD&end=YYYY-MM-DD, dates between 1900 and 2999
+    (year 1 or 9999 overflowed once converted to UTC or moved by a day: found by a sweep)."""
     now = timezone.now()
     try:
         if request.GET.get("start") and request.GET.get("end"):
-            start = timezone.make_aware(datetime.fromisoformat(request.GET["start"]))
-            end = timezone.make_aware(datetime.fromisoformat(request.GET["end"])) + timedelta(days=1)
+            first = datetime.fromisoformat(request.GET["start"])
+            last = datetime.fromisoformat(request.GET["end"])
+            if not (WINDOW_YEARS[0] <= first.year <= last.year <= WINDOW_YEARS[1]):
+                raise ValueError
+            start = timezone.make_aware(first)
+            end = timezone.make_aware(last) + timedelta(days=1)
             if end <= start:
                 raise ValueError
             return start, end
         days = int(request.GET.get("days", 365))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ValidationError(_("Give the window as days=N, or start and end dates (YYYY-MM-DD).")) from exc
     days = min(max(days, 1), 3650)
     return now - timedelta(days=days), now + timedelta(minutes=1)

@@ -3,7 +3,7 @@ content reports. State changes still go through moderation.workflow.transition."
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -33,13 +33,34 @@ def decision_record(
     realised_gain: Decimal | None = None,
 ) -> Idea:
     """A correspondent's or executive's decision (publish, request changes, reject, shortlist,
-    start analysis, project, pilot, deploy, decline)."""
-    idea = workflow.transition(
-        idea=idea, actor=actor, to_state=to_state, reason=reason, expected_version=expected_version
-    )
+    start analysis, project, pilot, deploy, decline). The decision and its gain land together or
+    not at all: a gain refused after the idea moved used to leave it deployed without one."""
     if realised_gain is not None and to_state == S.DEPLOYED:
-        gain_record(idea=idea, actor=actor, realised_gain=realised_gain)
+        realised_gain = _checked_gain(realised_gain)
+    with transaction.atomic():
+        idea = workflow.transition(
+            idea=idea, actor=actor, to_state=to_state, reason=reason, expected_version=expected_version
+        )
+        if realised_gain is not None and to_state == S.DEPLOYED:
+            gain_record(idea=idea, actor=actor, realised_gain=realised_gain)
     return idea
+
+
+GAIN_MAX = Decimal("999999999999.99")  # the column: 14 digits, 2 after the point
+
+
+def _checked_gain(value: Decimal) -> Decimal:
+    """A finite amount between 0 and GAIN_MAX, rounded to the cent ("NaN" and "1E+9999" parse as
+    decimals: comparing the first raised, storing the second overflowed the column)."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValidationError({"realised_gain": _("The realised gain must be a number.")})
+    if value < 0:
+        raise ValidationError({"realised_gain": _("A gain cannot be negative.")})
+    if value > GAIN_MAX + Decimal("0.005"):  # rounded to the cent below
+        raise ValidationError(
+            {"realised_gain": _("A gain is at most %(max)s EUR a year.") % {"max": f"{GAIN_MAX:,.2f}"}}
+        )
+    return min(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), GAIN_MAX)
 
 
 def gain_record(*, idea: Idea, actor: User, realised_gain: Decimal) -> Idea:
@@ -47,8 +68,7 @@ def gain_record(*, idea: Idea, actor: User, realised_gain: Decimal) -> Idea:
         raise PermissionDenied(_("Only executives record realised gains."))
     if idea.state != S.DEPLOYED:
         raise ValidationError(_("A realised gain is recorded once the idea is deployed."))
-    if realised_gain < 0:
-        raise ValidationError({"realised_gain": _("A gain cannot be negative.")})
+    realised_gain = _checked_gain(realised_gain)
     Idea.objects.filter(pk=idea.pk).update(realised_gain=realised_gain, updated_at=timezone.now())
     idea.realised_gain = realised_gain
     return idea

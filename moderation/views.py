@@ -10,8 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -99,7 +100,14 @@ def decide(request, pk):
         messages.error(request, _error_text(error))
         return redirect(idea)
     messages.success(request, _("Decision recorded; the author is notified."))
-    return redirect(request.POST.get("next") or idea.get_absolute_url())
+    # Only a path of this site: redirect() would take "foo" for a view name (a 500), and another
+    # site's address would make the form an open redirect.
+    target = request.POST.get("next", "")
+    if not (
+        target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        target = idea.get_absolute_url()
+    return HttpResponseRedirect(target)
 
 
 @login_required
