@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -17,6 +16,7 @@ from accounts.email import unsubscribe as email_unsubscribe
 from accounts.forms import ProfileForm
 from accounts.models import Notification, NotificationPreference, User
 from accounts.notifications import unread_forget
+from config.params import local_url
 
 
 @login_required
@@ -58,10 +58,7 @@ def notification_read(request, pk):
     if notification.read_at is None:
         Notification.objects.filter(pk=pk).update(read_at=timezone.now())
         unread_forget(request.user.pk)
-    target = notification.url
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("accounts:notifications")
+    return redirect(local_url(request, notification.url) or "accounts:notifications")
 
 
 @login_required

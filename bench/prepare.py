@@ -130,6 +130,24 @@ def pick_targets(rng: random.Random) -> dict:
     }
 
 
+def play(client: Client, method: str, path: str, data: dict, *, sql: list | None = None):
+    """One request as the client's person (a POST as htmx sends it), in a transaction rolled back
+    afterwards: votes and comments leave nothing behind. With ``sql``, the request's statements
+    (inside the transaction, without its BEGIN and ROLLBACK) are appended to it. A 4xx or 5xx
+    answer stops the bench."""
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        if method == "post":
+            response = client.post(path, data, HTTP_HX_REQUEST="true")
+        else:
+            response = client.get(path)
+        transaction.set_rollback(True)
+    if sql is not None:
+        sql.extend(query["sql"] for query in queries.captured_queries)
+    if response.status_code >= 400:
+        raise SystemExit(f"{method.upper()} {path} answered {response.status_code}")
+    return response
+
+
 def capture(people: dict, targets: dict) -> dict:
     """The SQL each page runs (one request as a representative user), with parameters bound."""
     employee, idea = people["employees"][0], targets["ideas"][0]
@@ -155,21 +173,9 @@ def capture(people: dict, targets: dict) -> dict:
     for name, (method, path, who, data) in pages.items():
         client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=False)
         client.cookies["sessionid"] = who["session"]
-        # A first request warms per-process caches (templates, translations, content types).
-        with transaction.atomic():
-            getattr(client, method)(path, data, HTTP_HX_REQUEST="true") if method == "post" else client.get(
-                path
-            )
-            transaction.set_rollback(True)
-        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-            if method == "post":
-                response = client.post(path, data, HTTP_HX_REQUEST="true")
-            else:
-                response = client.get(path)
-            transaction.set_rollback(True)
-        if response.status_code >= 400:
-            raise SystemExit(f"prepare: {method.upper()} {path} answered {response.status_code}")
-        sql = [q["sql"] for q in queries.captured_queries]
+        play(client, method, path, data)  # warms per-process caches (templates, translations, types)
+        sql = []
+        response = play(client, method, path, data, sql=sql)
         result[name] = {"method": method, "path": path, "status": response.status_code, "sql": sql}
     return result
 

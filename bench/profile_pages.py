@@ -40,7 +40,7 @@ for _key, _value in {
     os.environ.setdefault(_key, _value)
 
 import prepare  # noqa: E402  (sets Django up)
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -74,16 +74,8 @@ def pages(people: dict, targets: dict, rng: random.Random) -> dict:
 
 
 def play(client: Client, method: str, path: str):
-    with transaction.atomic():
-        if method == "post":
-            data = {"body": "Profile: +1"} if path.endswith("/comments/") else {}
-            response = client.post(path, data, HTTP_HX_REQUEST="true")
-        else:
-            response = client.get(path)
-        transaction.set_rollback(True)
-    if response.status_code >= 400:
-        raise SystemExit(f"{method.upper()} {path} answered {response.status_code}")
-    return response
+    data = {"body": "Profile: +1"} if method == "post" and path.endswith("/comments/") else {}
+    return prepare.play(client, method, path, data)
 
 
 def main() -> None:

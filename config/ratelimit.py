@@ -14,12 +14,12 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from rest_framework.exceptions import Throttled
 
 from config.env import parse_rate
+from config.params import local_url
 
 ACTIONS = {
     "idea": gettext_lazy("submit another idea"),
@@ -91,12 +91,7 @@ class RateLimitMiddleware:
             response["HX-Retarget"] = "#toasts"
             response["HX-Reswap"] = "beforeend"
         else:
-            referer = request.headers.get("Referer", "")
-            back = (
-                referer
-                if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()})
-                else "/"
-            )
+            back = local_url(request, request.headers.get("Referer")) or "/"
             response = render(
                 request, "frontend/429.html", {"message": exception.message, "back": back}, status=429
             )

@@ -153,7 +153,9 @@ def award(
         if point_rule.daily_cap is not None:
             from accounts.models import User
 
-            if _exists(user_id=user_id, rule=rule, object_key=object_key, is_reversal=False):
+            if PointEntry.objects.filter(
+                user_id=user_id, rule=rule, object_key=object_key, is_reversal=False
+            ).exists():
                 return None  # awarded already: take no lock
             User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first()
             start = _day_start(at)
@@ -172,10 +174,6 @@ def award(
         return _insert_once(
             user_id=user_id, rule=rule, object_key=object_key, points=amount, idea_id=idea_id, created_at=at
         )
-
-
-def _exists(**key) -> bool:
-    return PointEntry.objects.filter(**key).exists()
 
 
 _INSERT_COLUMNS = ("user_id", "rule", "object_key", "points", "is_reversal", "idea_id", "created_at")

@@ -10,14 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Domain, User
-from config.params import as_id
+from config.params import as_id, local_url
 from config.ratelimit import rate_limit_hit
 from ideas.models import Comment, Idea, IdeaState
 from ideas.selectors import idea_get_for_user
@@ -36,10 +35,6 @@ def _error_text(error) -> str:
     return str(error) or _("You are not allowed to do this.")
 
 
-def _int(value) -> int | None:
-    return as_id(value)
-
-
 @login_required
 @require_GET
 def queue(request):
@@ -47,8 +42,8 @@ def queue(request):
         return HttpResponseForbidden(_("The queue is for functional correspondents."))
     ideas = selectors.queue_for(user=request.user)
     domain, entity, state = (
-        _int(request.GET.get("domain")),
-        _int(request.GET.get("entity")),
+        as_id(request.GET.get("domain")),
+        as_id(request.GET.get("entity")),
         request.GET.get("state"),
     )
     if domain:
@@ -90,7 +85,7 @@ def decide(request, pk):
             actor=request.user,
             to_state=request.POST.get("to_state", ""),
             reason=request.POST.get("reason", ""),
-            expected_version=_int(request.POST.get("version")),
+            expected_version=as_id(request.POST.get("version")),
             realised_gain=gain,
         )
     except IdeaMoved as error:
@@ -100,14 +95,7 @@ def decide(request, pk):
         messages.error(request, _error_text(error))
         return redirect(idea)
     messages.success(request, _("Decision recorded; the author is notified."))
-    # Only a path of this site: redirect() would take "foo" for a view name (a 500), and another
-    # site's address would make the form an open redirect.
-    target = request.POST.get("next", "")
-    if not (
-        target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
-    ):
-        target = idea.get_absolute_url()
-    return HttpResponseRedirect(target)
+    return redirect(local_url(request, request.POST.get("next")) or idea.get_absolute_url())
 
 
 @login_required
@@ -130,14 +118,17 @@ def bulk_decide(request):
 @require_POST
 def merge(request, pk):
     idea = idea_get_for_user(user=request.user, idea_id=pk)
-    target_id = _int(request.POST.get("target"))
+    target_id = as_id(request.POST.get("target"))
     target = Idea.objects.filter(pk=target_id).first() if target_id else None
     if target is None:
         messages.error(request, _("Give the number of the idea to merge into."))
         return redirect(idea)
     try:
         services.idea_merge(
-            source=idea, target=target, actor=request.user, expected_version=_int(request.POST.get("version"))
+            source=idea,
+            target=target,
+            actor=request.user,
+            expected_version=as_id(request.POST.get("version")),
         )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
@@ -202,7 +193,7 @@ def assign_experts(request, pk):
 @require_POST
 def assess(request, pk):
     idea = idea_get_for_user(user=request.user, idea_id=pk)
-    scores = {name: _int(request.POST.get(name)) for name in services.SCORE_FIELDS}
+    scores = {name: as_id(request.POST.get(name)) for name in services.SCORE_FIELDS}
     try:
         services.assessment_submit(
             idea=idea, expert=request.user, scores=scores, comment=request.POST.get("comment", "")
@@ -279,8 +270,8 @@ def reports(request):
     if not (request.user.is_community_manager or request.user.is_correspondent):
         return HttpResponseForbidden(_("The review queue is for correspondents and community managers."))
     if request.method == "POST":
-        idea = Idea.objects.filter(pk=_int(request.POST.get("idea"))).first()
-        comment = Comment.objects.filter(pk=_int(request.POST.get("comment"))).first()
+        idea = Idea.objects.filter(pk=as_id(request.POST.get("idea"))).first()
+        comment = Comment.objects.filter(pk=as_id(request.POST.get("comment"))).first()
         try:
             services.report_review(
                 actor=request.user,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ideas.models import Idea, IdeaState
+from ideas.selectors import is_author as idea_is_author
 from moderation.models import Transition
 
 S = IdeaState
@@ -100,9 +101,7 @@ def roles_for(*, user, idea: Idea) -> set[str]:
     if not user.is_authenticated or not user.is_active:
         return set()
     roles: set[str] = set()
-    from ideas.selectors import is_author as _is_author
-
-    is_author = _is_author(user=user, idea=idea)
+    is_author = idea_is_author(user=user, idea=idea)
     if is_author:
         roles.add(AUTHOR)
     if user.is_community_manager:
