@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.conftest import needs_postgres
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -36,6 +38,10 @@ def run_check(**env):
         ({"DEBUG": "0", "SECRET_KEY": "x" * 60}, "ALLOWED_HOSTS"),
         ({"DEBUG": "1", "EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS and EMAIL_USE_SSL"),
         ({"DEBUG": "1", "RATE_LIMIT_VOTE": "lots"}, "RATE_LIMIT_VOTE: expected a rate"),
+        (
+            {"DEBUG": "1", "DATABASE_URL": "postgres://u@127.0.0.1/x", "DATABASE_JOIN_COLLAPSE_LIMIT": "-1"},
+            "DATABASE_JOIN_COLLAPSE_LIMIT: expected a number of at least 0",
+        ),
     ],
 )
 def test_bad_environment_stops_startup_naming_the_variable(env, message):
@@ -72,6 +78,33 @@ def test_database_backend_matches_database_url():
         assert connection.vendor == "postgresql"
     else:
         assert connection.vendor == "sqlite"
+
+
+@needs_postgres
+@pytest.mark.django_db
+def test_postgres_sessions_plan_joins_four_tables_at_a_time():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        assert cursor.fetchone()[0] == "4"
+
+
+def test_join_collapse_limit_joins_options_given_in_the_url():
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['options'])"
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+    environment.update(
+        DEBUG="1",
+        DATABASE_URL="postgres://u@127.0.0.1/x?options=-c%20statement_timeout%3D5000",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "-c statement_timeout=5000 -c join_collapse_limit=4", result.stderr
 
 
 def test_redis_url_selects_redis_layers():
