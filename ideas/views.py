@@ -36,7 +36,8 @@ def _errors_text(error: ValidationError) -> str:
 def idea_list(request):
     form = IdeaFilterForm(request.GET or None)
     filters = form.filters()
-    paginator = Paginator(selectors.idea_list(user=request.user, filters=filters), PAGE_SIZE)
+    ideas = selectors.card_columns(selectors.idea_list(user=request.user, filters=filters))
+    paginator = Paginator(ideas, PAGE_SIZE)
     paginator.count = selectors.idea_list_count(user=request.user, filters=filters)  # see its docstring
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -50,8 +51,10 @@ def idea_list(request):
 @login_required
 @require_GET
 def my_ideas(request):
-    ideas = selectors.for_cards(
-        selectors.ideas_visible_to(user=request.user).filter(author=request.user), user=request.user
+    ideas = selectors.card_columns(
+        selectors.for_cards(
+            selectors.ideas_visible_to(user=request.user).filter(author=request.user), user=request.user
+        )
     ).order_by("-updated_at")
     page = Paginator(ideas, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "ideas/mine.html", {"page": page})

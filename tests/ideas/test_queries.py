@@ -171,3 +171,38 @@ def test_list_count_in_two_parts_equals_the_list(org):
     assert counts[("colin@example.com", 0)] == 3
     assert counts[("alice@example.com", 0)] == 3 + 1
     assert counts[("camille@example.com", 0)] == 3 + 2
+
+
+def test_card_pages_read_no_column_per_card(client, org):
+    """Cards read a few columns (selectors.CARD_FIELDS): nothing a card shows may be left out, or
+    each card would cost a query. Anonymous ideas (labelled by entity), ideas with and without a
+    campaign, by one person (the person page, "my ideas") and by others."""
+    campaign = f.CampaignFactory(theme=org.theme)
+
+    def more(n, start):
+        for i in range(start, start + n):
+            idea = published(org.alice, org.theme, title=f"Card idea {i}", is_anonymous=i % 2 == 0)
+            if i % 3 == 0:
+                Idea.objects.filter(pk=idea.pk).update(campaign=campaign)
+            services.vote_cast(idea=idea, voter=org.colin)
+
+    more(3, 0)
+    client.force_login(org.colin)
+    paths = [
+        "/ideas/",
+        "/ideas/?sort=newest",
+        "/",
+        f"/ideas/campaigns/{campaign.slug}/",
+        f"/me/people/{org.alice.pk}/",
+    ]
+    _grows(client, org, paths, LIST_BUDGET + 2, lambda: more(12, 3))
+    page = client.get("/ideas/?sort=newest").content.decode()
+    assert page.count('class="card idea-card"') == 15
+    assert campaign.title in page
+    assert org.theme.name in page
+    assert org.alice.display_name in page  # the named ideas
+    assert "an employee of" in page  # the anonymous ones, labelled by entity
+
+    client.force_login(org.alice)
+    assert _count_queries(client, "/ideas/mine/") <= LIST_BUDGET
+    assert client.get("/ideas/mine/").content.decode().count('class="card idea-card"') == 15
