@@ -12,8 +12,7 @@ import hashlib
 from functools import lru_cache
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Count, Max, Value
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
@@ -25,18 +24,19 @@ CHOICES_VERSION_KEY = "filters:choices-version"
 
 
 def _choices_summary() -> tuple:
+    """Row count and highest id of each table the filter form offers, in one statement (built by
+    the ORM, a union of four aggregates, it cost more to compile than to run)."""
     from accounts.models import Domain, Entity
     from ideas.models import Campaign, Theme
 
-    first, *others = (
-        model.objects.order_by()
-        .annotate(table=Value(model._meta.db_table))
-        .values("table")
-        .annotate(n=Count("id"), top=Max("id"))
-        .values_list("table", "n", "top")
-        for model in (Theme, Domain, Entity, Campaign)
+    tables = [model._meta.db_table for model in (Theme, Domain, Entity, Campaign)]
+    sql = " UNION ALL ".join(
+        f"SELECT %s, COUNT(*), MAX(id) FROM {connection.ops.quote_name(table)}"  # noqa: S608  # nosec B608
+        for table in tables
     )
-    return tuple(sorted(first.union(*others, all=True)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, tables)
+        return tuple(sorted(tuple(row) for row in cursor.fetchall()))
 
 
 def filters_html(form) -> SafeString:
