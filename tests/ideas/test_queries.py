@@ -206,3 +206,17 @@ def test_card_pages_read_no_column_per_card(client, org):
     client.force_login(org.alice)
     assert _count_queries(client, "/ideas/mine/") <= LIST_BUDGET
     assert client.get("/ideas/mine/").content.decode().count('class="card idea-card"') == 15
+
+
+def test_the_idea_page_reads_co_authorship_with_the_idea(org, django_assert_num_queries):
+    from ideas import selectors
+
+    idea = published(org.alice, org.theme)
+    idea.co_authors.add(org.bob)
+    for person, expected in ((org.bob, True), (org.colin, False), (org.alice, True)):
+        with django_assert_num_queries(1):
+            shown = selectors.idea_get_for_user(user=person, idea_id=idea.pk, viewer_flags=True)
+            assert selectors.is_author(user=person, idea=shown) is expected
+    shown = selectors.idea_get_for_user(user=org.colin, idea_id=idea.pk, viewer_flags=True)
+    shown.co_authors.add(org.colin)  # forgotten on change: asked again
+    assert selectors.is_author(user=org.colin, idea=shown) is True
