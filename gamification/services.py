@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from config.rows import insert_once
 from gamification.models import PointEntry, PointRule
 
 logger = logging.getLogger(__name__)
@@ -176,27 +177,16 @@ def award(
         )
 
 
-_INSERT_COLUMNS = ("user_id", "rule", "object_key", "points", "is_reversal", "idea_id", "created_at")
-
-
 def _insert_once(*, is_reversal: bool = False, **fields) -> PointEntry | None:
     """Writes a ledger row unless the same (user, rule, object, reversal) exists: one statement
-    (INSERT ... ON CONFLICT DO NOTHING RETURNING, on Postgres and SQLite), where an existence check,
-    a savepoint, the insert and its release were four round trips on every vote and comment.
+    (config.rows.insert_once), where an existence check, a savepoint, the insert and its release
+    were four round trips on every vote and comment.
     Returns the row, or None when it was there already (a repeat, or a concurrent request)."""
     fields["is_reversal"] = is_reversal
-    values = [fields[column] for column in _INSERT_COLUMNS]
-    values[-1] = connection.ops.adapt_datetimefield_value(values[-1])
-    table = connection.ops.quote_name(PointEntry._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in _INSERT_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(_INSERT_COLUMNS))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id"  # noqa: S608  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
+    pk = insert_once(PointEntry, **fields)
+    if pk is None:
         return None
-    entry = PointEntry(id=row[0], **fields)
+    entry = PointEntry(id=pk, **fields)
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Entity, User
 from accounts.notifications import notify
+from config.rows import add_returning, insert_once
 from config.tasks import delay_or_run
 from gamification import events as points
 from ideas.models import (
@@ -323,18 +324,28 @@ def vote_cast(*, idea: Idea, voter: User) -> tuple[Vote | None, bool]:
     """
     _check_can_vote(idea=idea, voter=voter)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                vote = Vote.objects.create(idea=idea, voter=voter)
-        except IntegrityError:
+        # One statement (no savepoint to catch the unique constraint's error): a repeat inserts nothing.
+        now = timezone.now()
+        vote_id = insert_once(Vote, idea_id=idea.pk, voter_id=voter.pk, created_at=now)
+        if vote_id is None:
             idea.refresh_from_db(fields=["vote_count", "historical_support"])
             return Vote.objects.filter(idea=idea, voter=voter).first(), False
+        vote = Vote(id=vote_id, idea=idea, voter=voter, created_at=now)
+        vote._state.adding = False
         Follow.objects.bulk_create([Follow(idea=idea, user=voter)], ignore_conflicts=True)
         points.on_vote_cast(idea=idea, voter_id=voter.pk)
-        # The counter last: the idea's row stays locked only until the commit, so that many people
-        # voting on one idea at once wait for each other as little as possible (bench/ hot spot).
-        _touch(idea.pk, vote_count=1, trending_score=2)
-        idea.refresh_from_db(fields=["vote_count", "historical_support", "state", "version"])
+        # The counter last, read back by the same statement: the idea's row stays locked only until
+        # the commit, so that many people voting on one idea at once wait for each other as little
+        # as possible (bench/ hot spot).
+        counters = add_returning(
+            Idea,
+            idea.pk,
+            add={"vote_count": 1, "trending_score": 2},
+            set={"last_activity_at": now},
+            returning=["vote_count", "historical_support", "state", "version"],
+        )
+        for name, value in (counters or {}).items():
+            setattr(idea, name, value)
         _after_vote(idea=idea)
         broadcast_idea_updated(idea_id=idea.pk)
     return vote, True
