@@ -81,3 +81,30 @@ def test_postgres_similar_ranks_nearest_titles_first_and_breaks_ties_by_support(
     twin.save(update_fields=["vote_count"])
     found = similar_ideas(user=org.colin, title="Shared electric bikes between sites")
     assert [idea.pk for idea in found[:2]] == [twin.pk, ideas["bikes"].pk]  # same title: more support first
+
+
+def test_search_pages_read_ids_first_and_show_the_same_cards_in_the_same_order(client, org):
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(25):
+        idea = published(org.cora, org.theme, title=f"Printer settings number {i}", body="Paper waste.")
+        for voter in (org.alice, org.bob)[: i % 3]:
+            services.vote_cast(idea=idea, voter=voter)
+    published(org.cora, org.theme, title="Unrelated canteen hours", body="Lunch is served too early.")
+    filters = IdeaFilters(q="printer", sort="supported")
+    expected = [idea.title for idea in idea_list(user=org.colin, filters=filters)]
+    assert len(expected) == 25
+
+    client.force_login(org.colin)
+    shown = []
+    for page in (1, 2):
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(f"/ideas/?q=printer&sort=supported&page={page}").content.decode()
+        positions = [html.index(f">{title}</a>") for title in expected if f">{title}</a>" in html]
+        assert positions == sorted(positions)  # in the list's order
+        shown += [title for title in expected if f">{title}</a>" in html]
+        searches = [q["sql"] for q in queries.captured_queries if "printer" in q["sql"].lower()]
+        assert searches  # the page's ids (and the count, unless cached)
+        assert not [sql for sql in searches if "body_html" in sql]  # the cards do not search again
+    assert shown == expected  # every match once, across the two pages
+    assert "Unrelated canteen hours" not in html
