@@ -102,3 +102,19 @@ def test_anonymous_idea_shows_the_entity_to_colleagues_only(org):
     assert selectors.author_label(user=org.camille, idea=idea) == "an employee of Dept A1"
     person_page = as_user(org.colin).get(f"/me/people/{org.alice.pk}/").content.decode()
     assert "Anonymous proposal here" not in person_page
+
+
+def test_a_new_role_or_co_authorship_changes_what_one_sees_at_once(org, hidden):
+    """The visibility filter is kept per process for each person and role (selectors._visible_base):
+    a role given or taken, or a co-authorship, applies on the next request."""
+    colin = org.colin
+    in_review = hidden["submitted"]
+    assert not selectors.ideas_visible_to(user=colin).filter(pk=in_review.pk).exists()
+    colin.is_community_manager = True
+    colin.save(update_fields=["is_community_manager"])
+    assert as_user(colin).get(f"/ideas/{in_review.pk}/").status_code == 200
+    colin.is_community_manager = False
+    colin.save(update_fields=["is_community_manager"])
+    assert as_user(colin).get(f"/ideas/{in_review.pk}/").status_code == 404
+    hidden["draft"].co_authors.add(colin)
+    assert as_user(colin).get(f"/ideas/{hidden['draft'].pk}/").status_code == 200
