@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString
@@ -78,8 +78,9 @@ def _choices_changed(**_kwargs) -> None:
 # Counting the ideas everybody sees reads every listed idea (votes and the trending recompute keep
 # rewriting their rows, so the index alone cannot answer): 16 ms at 50,000 employees, on every list
 # page. The count is cached under a version that goes up whenever an idea is saved, deleted,
-# changes state (a Transition row), is hidden or restored, or ideas are imported; the timeout
-# bounds what a path forgotten here could leave stale.
+# changes state (a Transition row), is hidden or restored, gains or loses co-authors, or ideas are
+# imported; the timeout bounds what a path forgotten here could leave stale. The hidden ideas a
+# person may see (their own, those they handle) are counted apart, cached per person and roles.
 LISTED_VERSION_KEY = "ideas:listed:version"
 LISTED_COUNT_SECONDS = 60
 
@@ -96,15 +97,26 @@ def listed_changed(**_kwargs) -> None:
     transaction.on_commit(bump)
 
 
-def listed_count(shown: tuple, count) -> int:
-    """``count()`` of the ideas everybody sees under the filters ``shown``, cached by version."""
+def _co_authors_changed(*, action: str, **_kwargs) -> None:
+    if action.startswith("post_"):
+        listed_changed()
+
+
+def listed_counts(shown: tuple, counts: dict) -> list[int]:
+    """Each of ``counts`` (a name and a function counting ideas under the filters ``shown``), cached
+    by version: one read of the version, one of all the counts."""
     version = cache.get(LISTED_VERSION_KEY, 0)
-    key = content_key("listed-count", (version, *shown))
-    value = cache.get(key)
-    if value is None:
-        value = count()
-        cache.set(key, value, LISTED_COUNT_SECONDS)
-    return value
+    keys = {name: content_key("listed-count", (version, name, *shown)) for name in counts}
+    found = cache.get_many(list(keys.values()))
+    values, missing = [], {}
+    for name, count in counts.items():
+        value = found.get(keys[name])
+        if value is None:
+            value = missing[keys[name]] = count()
+        values.append(value)
+    if missing:
+        cache.set_many(missing, LISTED_COUNT_SECONDS)
+    return values
 
 
 def connect_signals() -> None:
@@ -115,6 +127,8 @@ def connect_signals() -> None:
     post_save.connect(listed_changed, sender=Idea, dispatch_uid="listed-idea-save")
     post_delete.connect(listed_changed, sender=Idea, dispatch_uid="listed-idea-delete")
     post_save.connect(listed_changed, sender=Transition, dispatch_uid="listed-transition")
+    # Co-authors see their hidden ideas: the count of hidden ideas a person sees changes with them.
+    m2m_changed.connect(_co_authors_changed, sender=Idea.co_authors.through, dispatch_uid="listed-co-authors")
 
     for model in (Theme, Domain, Entity, Campaign):
         post_save.connect(_choices_changed, sender=model, dispatch_uid=f"filters-{model.__name__}-save")

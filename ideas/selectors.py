@@ -273,21 +273,28 @@ def idea_list_count(*, user, filters: IdeaFilters) -> int:
     table (about 100 MB at 40,000 ideas: bench/)."""
     if filters.mine or filters.state or not user.is_authenticated:
         return idea_list(user=user, filters=filters).count()
-    listed = _narrowed(
-        Idea.objects.filter(state__in=LISTED_STATES, is_hidden=False), user=user, filters=filters
-    )
-    hidden = _narrowed(
-        ideas_visible_to(user=user).filter(state__in=LISTED_STATES, is_hidden=True),
-        user=user,
-        filters=filters,
-    )
-    if filters.followed or filters.voted:
-        return listed.count() + hidden.count()
-    from ideas.fragments import listed_count
 
-    # The listed part is the same for everybody: cached by version (ideas/fragments.py).
+    def listed():
+        return _narrowed(
+            Idea.objects.filter(state__in=LISTED_STATES, is_hidden=False), user=user, filters=filters
+        ).count()
+
+    def hidden():
+        return _narrowed(
+            ideas_visible_to(user=user).filter(state__in=LISTED_STATES, is_hidden=True),
+            user=user,
+            filters=filters,
+        ).count()
+
+    if filters.followed or filters.voted:
+        return listed() + hidden()
+    from ideas.fragments import listed_counts
+
+    # Both parts cached by version (ideas/fragments.py): the listed part is the same for everybody,
+    # the hidden part depends on the person and their roles.
     shown = (filters.q, filters.theme, filters.domain, filters.entity, filters.campaign, filters.tag)
-    return listed_count(shown, listed.count) + hidden.count()
+    person = (user.pk, user.is_community_manager, user.is_correspondent)
+    return sum(listed_counts(shown, {"listed": listed, ("hidden", *person): hidden}))
 
 
 # --- Search ---------------------------------------------------------------------------------
