@@ -116,7 +116,8 @@ def main() -> None:
             for _ in range(args.repeat):
                 play(client, method, path_of())
             profiler.stop()
-            print(profiler.output_text(unicode=False, color=False, show_all=False))
+            every_frame = bool(os.environ.get("PROFILE_ALL"))
+            print(profiler.output_text(unicode=False, color=False, show_all=every_frame))
 
 
 if __name__ == "__main__":

@@ -229,7 +229,7 @@ def _vote_response(request, idea, error: str | None = None, status: int = 422, *
 @login_required
 @require_POST
 def vote(request, pk):
-    idea = selectors.idea_get_for_user(user=request.user, idea_id=pk)
+    idea = selectors.idea_get_for_user(user=request.user, idea_id=pk, only=selectors.VOTE_FIELDS)
     try:
         rate_limit_hit(action="vote", user=request.user)
     except RateLimited as error:

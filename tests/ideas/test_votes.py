@@ -82,3 +82,32 @@ def test_twenty_concurrent_votes_by_one_person_count_once(org):
     assert Vote.objects.filter(idea=idea).count() == 1
     idea.refresh_from_db()
     assert idea.vote_count == 1
+
+
+def test_a_vote_reads_the_idea_once_even_at_a_milestone_and_the_shortlist_threshold(
+    client, org, settings, django_capture_on_commit_callbacks
+):
+    """The vote reads a few columns of the idea (selectors.VOTE_FIELDS): the milestone notice, the
+    domain's shortlist threshold and the vote box use nothing else."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Notification
+
+    settings.VOTE_MILESTONES = (2,)
+    org.ops.shortlist_vote_threshold = 2
+    org.ops.save()
+    idea = published(org.alice, org.theme)
+    assert idea.domain_id == org.ops.pk
+    services.vote_cast(idea=idea, voter=org.bob)
+    client.force_login(org.colin)
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as queries:
+        response = client.post(f"/ideas/{idea.pk}/vote/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b">2</span>" in response.content
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "ideas_idea"')]
+    assert len(reads) == 1, reads  # no deferred column read afterwards
+    assert '"ideas_idea"."body"' not in reads[0]
+    assert Notification.objects.filter(recipient=org.alice, kind="vote_milestone").exists()
+    idea.refresh_from_db()
+    assert idea.state == "shortlisted"  # the threshold was read and applied
