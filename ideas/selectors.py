@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ideas.models import (
     OPEN_STATES,
     PUBLIC_STATES,
+    Attachment,
     Campaign,
     Comment,
     Follow,
@@ -93,8 +94,13 @@ def idea_get_for_user(
     else:
         queryset = ideas_visible_to(user=user).select_related("author__entity", "theme", "domain", "campaign")
     if viewer_flags and user.is_authenticated:  # ``voted``, ``followed``, co-authorship: one query
-        queryset = with_viewer_flags(queryset, user=user).annotate(
-            viewer_co_author=Exists(CoAuthor.objects.filter(idea_id=OuterRef("pk"), user_id=user.pk))
+        # The idea page shows the target entity (every idea has one in the demo): joined, where
+        # reading it apart was a query of its own on every view.
+        queryset = with_viewer_flags(queryset.select_related("target_entity"), user=user).annotate(
+            viewer_co_author=Exists(CoAuthor.objects.filter(idea_id=OuterRef("pk"), user_id=user.pk)),
+            # Most ideas have neither: the page reads them only when there are some.
+            has_attachments=Exists(Attachment.objects.filter(idea_id=OuterRef("pk"))),
+            has_tags=Exists(Idea.tags.through.objects.filter(idea_id=OuterRef("pk"))),
         )
     idea = queryset.filter(pk=idea_id).first()
     if idea is None:

@@ -85,8 +85,8 @@ def idea_detail(request, pk):
         "can_edit": selectors.can_edit(user=request.user, idea=idea),
         "voted": idea.voted,
         "followed": idea.followed,
-        "attachments": list(idea.attachments.all()),
-        "tags": list(idea.tags.all()),
+        "attachments": list(idea.attachments.all()) if idea.has_attachments else [],
+        "tags": list(idea.tags.all()) if idea.has_tags else [],
         "is_open": idea.state in (S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED)
         and not idea.is_hidden,
         **idea_moderation_context(idea=idea, user=request.user),

@@ -133,3 +133,31 @@ def test_path_traversal_in_a_file_name_is_neutralised(alice, org):
     attachment = Attachment.objects.get()
     assert attachment.original_name == "passwd.png"
     assert ".." not in attachment.file.name
+
+
+def test_the_idea_page_shows_its_tags_and_attachments_and_reads_them_only_when_there_are_some(alice, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    upload = SimpleUploadedFile("photo.png", png_bytes(), "image/png")
+    alice.post("/ideas/new/", valid(org, save="1", attachments=upload))
+    idea = Idea.objects.get()
+    page = alice.get(f"/ideas/{idea.pk}/").content.decode()
+    assert "#lean" in page
+    assert "#paper" in page
+    assert Attachment.objects.get().get_absolute_url() in page
+
+    bare = Idea.objects.create(
+        title="No tags here",
+        body="Nothing attached to it.",
+        body_html="<p>x</p>",
+        author=org.alice,
+        theme=org.theme,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert alice.get(f"/ideas/{bare.pk}/").status_code == 200
+    tables = " ".join(
+        q["sql"] for q in queries.captured_queries if not q["sql"].startswith('SELECT "ideas_idea"')
+    )
+    assert "ideas_attachment" not in tables
+    assert "ideas_tag" not in tables
