@@ -447,12 +447,15 @@ def home_sections(*, user) -> dict:
     return {
         "campaigns": list(
             Campaign.objects.filter(starts_at__lte=now, ends_at__gt=now)
-            .select_related("theme")
-            .order_by("ends_at")[:4]
+            .order_by("ends_at")
+            .only("title", "slug", "ends_at")[:4]
         ),
         "trending": list(card_columns(for_cards(visible, user=user)).order_by(*SORTS["trending"])[:6]),
         "my_ideas": list(
-            Idea.objects.filter(author_id=user.pk).exclude(state=S.MERGED).order_by("-updated_at")[:5]
+            Idea.objects.filter(author_id=user.pk)
+            .exclude(state=S.MERGED)
+            .order_by("-updated_at")
+            .only("title", "state")[:5]
         ),
         "objective": settings.IDEABOX_OBJECTIVE,
     }

@@ -220,3 +220,18 @@ def test_the_idea_page_reads_co_authorship_with_the_idea(org, django_assert_num_
     shown = selectors.idea_get_for_user(user=org.colin, idea_id=idea.pk, viewer_flags=True)
     shown.co_authors.add(org.colin)  # forgotten on change: asked again
     assert selectors.is_author(user=org.colin, idea=shown) is True
+
+
+def test_home_reads_no_column_apart_for_campaigns_and_my_ideas(client, org):
+    client.force_login(org.alice)
+    empty = _count_queries(client, "/")
+    campaigns = [f.CampaignFactory(theme=org.theme) for _ in range(3)]
+    mine = [published(org.alice, org.theme, title=f"Idea of Alice number {i}") for i in range(3)]
+    assert _count_queries(client, "/") <= empty
+    page = client.get("/").content.decode()
+    for campaign in campaigns:
+        assert campaign.title in page
+        assert campaign.get_absolute_url() in page
+    for idea in mine:
+        assert idea.title in page
+        assert idea.get_absolute_url() in page
