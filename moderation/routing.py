@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import DomainCorrespondent, User
 from accounts.selectors import entity_ancestor_ids, user_management_chain_ids
+from ideas.fragments import listed_changed
 from ideas.models import Idea
 from moderation.models import Assignment
 
@@ -95,6 +96,8 @@ def assign(
         assignee=correspondent, assigned_at=now if correspondent else None, assignment_flagged=flagged
     )
     idea.assignee, idea.assigned_at, idea.assignment_flagged = correspondent, now, flagged
+    if idea.is_hidden:  # handlers see their hidden ideas: the cached counts of them change
+        listed_changed()
     if correspondent is None:
         return None
     return Assignment.objects.create(

@@ -9,6 +9,7 @@ from ideas.fragments import listed_changed
 from ideas.models import Idea, IdeaState
 from ideas.selectors import IdeaFilters, idea_list, idea_list_count
 from moderation import services as moderation
+from moderation.routing import assign
 from moderation.workflow import transition
 from tests import factories as f
 from tests.helpers import published, submitted
@@ -49,6 +50,11 @@ def test_the_count_is_cached_and_follows_every_change(org):
     assert _count(org.colin) == _true_count(org.colin) == 3
     first.co_authors.remove(org.colin)
     assert _count(org.colin) == _true_count(org.colin) == 2
+    handler = f.UserFactory(entity=org.dept_b1)
+    assert _count(handler) == 2
+    first.refresh_from_db()
+    assign(idea=first, correspondent=handler)  # an update, no signal: handlers see it hidden
+    assert _count(handler) == _true_count(handler) == 3
     moderation.report_review(actor=org.camille, decision="restored", reason="Fine", idea=first)
     assert _count(org.colin) == _true_count(org.colin) == 3
 
