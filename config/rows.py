@@ -16,6 +16,8 @@ def _values(model: type[models.Model], fields: dict) -> tuple[list[str], list]:
     columns, values = [], []
     for name, value in fields.items():
         field = model._meta.get_field(name)
+        if field.is_relation and isinstance(value, models.Model):
+            value = value.pk  # ``idea=idea`` as ``create()`` takes it
         columns.append(connection.ops.quote_name(field.column))
         values.append(field.get_db_prep_save(value, connection))
     return columns, values
@@ -35,6 +37,17 @@ def insert_once(model: type[models.Model], **fields) -> int | None:
         cursor.execute(sql, values)
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def create_once(model: type[models.Model], **fields) -> models.Model | None:
+    """``insert_once``, returning the saved instance (as ``create()`` would), or None."""
+    pk = insert_once(model, **fields)
+    if pk is None:
+        return None
+    instance = model(pk=pk, **fields)
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
 
 
 def add_returning(

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from config.rows import insert_once
+from config.rows import create_once
 from gamification.models import PointEntry, PointRule
 
 logger = logging.getLogger(__name__)
@@ -179,17 +179,10 @@ def award(
 
 def _insert_once(*, is_reversal: bool = False, **fields) -> PointEntry | None:
     """Writes a ledger row unless the same (user, rule, object, reversal) exists: one statement
-    (config.rows.insert_once), where an existence check, a savepoint, the insert and its release
+    (config.rows.create_once), where an existence check, a savepoint, the insert and its release
     were four round trips on every vote and comment.
     Returns the row, or None when it was there already (a repeat, or a concurrent request)."""
-    fields["is_reversal"] = is_reversal
-    pk = insert_once(PointEntry, **fields)
-    if pk is None:
-        return None
-    entry = PointEntry(id=pk, **fields)
-    entry._state.adding = False
-    entry._state.db = connection.alias
-    return entry
+    return create_once(PointEntry, is_reversal=is_reversal, **fields)
 
 
 def reverse(*, user_id: int, rule: str, object_key: str, at: datetime | None = None) -> PointEntry | None:

@@ -93,7 +93,8 @@ def idea_get_for_user(
         queryset = ideas_visible_to(user=user).select_related("domain").only(*only)
     else:
         queryset = ideas_visible_to(user=user).select_related("author__entity", "theme", "domain", "campaign")
-    if viewer_flags and user.is_authenticated:  # ``voted``, ``followed``, co-authorship: one query
+    viewer_flags = viewer_flags and user.is_authenticated
+    if viewer_flags:  # ``voted``, ``followed``, co-authorship: one query
         # The idea page shows the target entity (every idea has one in the demo): joined, where
         # reading it apart was a query of its own on every view.
         queryset = with_viewer_flags(queryset.select_related("target_entity"), user=user).annotate(
@@ -105,7 +106,7 @@ def idea_get_for_user(
     idea = queryset.filter(pk=idea_id).first()
     if idea is None:
         raise Http404(_("No such idea, or you cannot see it."))
-    if viewer_flags and user.is_authenticated:
+    if viewer_flags:
         idea.__dict__["_co_author_of"] = {user.pk: idea.viewer_co_author}  # read by is_author
     if for_write and not can_edit(user=user, idea=idea):
         raise Http404(_("No such idea, or you cannot edit it."))
@@ -213,13 +214,8 @@ class IdsFirst:
     def count(self) -> int:
         return self.queryset.count()
 
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, item):
-        if not isinstance(item, slice):
-            return self[item : item + 1][0]
-        ids = list(self.queryset.values_list("pk", flat=True)[item])
+    def __getitem__(self, page: slice) -> list[Idea]:  # the paginator asks for slices only
+        ids = list(self.queryset.values_list("pk", flat=True)[page])
         found = self.cards.in_bulk(ids) if ids else {}
         return [found[pk] for pk in ids if pk in found]
 

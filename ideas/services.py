@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Entity, User
 from accounts.notifications import notify
-from config.rows import add_returning, insert_once
+from config.rows import add_returning, create_once
 from config.tasks import delay_or_run
 from gamification import events as points
 from ideas.models import (
@@ -36,6 +36,7 @@ from ideas.models import (
 )
 from ideas.realtime import broadcast_idea_updated
 from ideas.rendering import mention_handles, render_markdown
+from ideas.selectors import is_author
 
 logger = logging.getLogger(__name__)
 S = IdeaState
@@ -312,7 +313,7 @@ def comment_mark_helpful(*, comment: Comment, actor: User, helpful: bool = True)
 
 # --- Votes and follows --------------------------------------------------------------------------
 def _check_can_vote(*, idea: Idea, voter: User) -> None:
-    if idea.author_id == voter.pk or idea.co_authors.filter(pk=voter.pk).exists():
+    if is_author(user=voter, idea=idea):
         raise ValidationError(_("You cannot vote for your own idea."))
     _check_open(idea)
 
@@ -326,12 +327,10 @@ def vote_cast(*, idea: Idea, voter: User) -> tuple[Vote | None, bool]:
     with transaction.atomic():
         # One statement (no savepoint to catch the unique constraint's error): a repeat inserts nothing.
         now = timezone.now()
-        vote_id = insert_once(Vote, idea_id=idea.pk, voter_id=voter.pk, created_at=now)
-        if vote_id is None:
+        vote = create_once(Vote, idea=idea, voter=voter, created_at=now)
+        if vote is None:
             idea.refresh_from_db(fields=["vote_count", "historical_support"])
             return Vote.objects.filter(idea=idea, voter=voter).first(), False
-        vote = Vote(id=vote_id, idea=idea, voter=voter, created_at=now)
-        vote._state.adding = False
         Follow.objects.bulk_create([Follow(idea=idea, user=voter)], ignore_conflicts=True)
         points.on_vote_cast(idea=idea, voter_id=voter.pk)
         # The counter last, read back by the same statement: the idea's row stays locked only until
