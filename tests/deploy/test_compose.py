@@ -513,7 +513,7 @@ user, _ = get_user_model().objects.get_or_create(
 )
 store = import_module(settings.SESSION_ENGINE).SessionStore()
 store[SESSION_KEY] = str(user.pk)
-store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+store[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
 store[HASH_SESSION_KEY] = user.get_session_auth_hash()
 store.create()
 print(user.pk, settings.SESSION_COOKIE_NAME, store.session_key)
