@@ -77,7 +77,11 @@ def leaderboard(
             .order_by("-points", "user_id")[: limit + LEADERBOARD_SPARE]
         )
         cache.set(key, rows, LEADERBOARD_CACHE_SECONDS)
-    people = User.objects.select_related("entity").in_bulk([user_id for user_id, _points in rows])
+    people = (
+        User.objects.select_related("entity")
+        .only("display_name", "is_active", "hide_from_leaderboards", "erased_at", "entity__name")
+        .in_bulk([user_id for user_id, _points in rows])
+    )
     listed = [
         (people[user_id], points)
         for user_id, points in rows

@@ -152,6 +152,7 @@ class IdeaFilterForm(forms.Form):
             theme=pk("theme"),
             domain=pk("domain"),
             entity=pk("entity"),
+            entity_path=data["entity"].path if data.get("entity") else None,
             campaign=pk("campaign"),
             state=data.get("state", ""),
             tag=data.get("tag", ""),

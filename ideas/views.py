@@ -36,9 +36,12 @@ def _errors_text(error: ValidationError) -> str:
 def idea_list(request):
     form = IdeaFilterForm(request.GET or None)
     filters = form.filters()
-    ideas = selectors.card_columns(selectors.idea_list(user=request.user, filters=filters))
-    if filters.q:  # a search sorts all its matches: the page's ids first (see IdsFirst)
-        ideas = selectors.search_page_source(ideas, user=request.user)
+    if filters.shape() is not None:
+        ideas = selectors.CompiledList(user=request.user, filters=filters, per_page=PAGE_SIZE)
+    else:
+        ideas = selectors.card_columns(selectors.idea_list(user=request.user, filters=filters))
+        if filters.q:  # a search sorts all its matches: the page's ids first (see IdsFirst)
+            ideas = selectors.search_page_source(ideas, user=request.user)
     paginator = Paginator(ideas, PAGE_SIZE)
     paginator.count = selectors.idea_list_count(user=request.user, filters=filters)  # see its docstring
     page = paginator.get_page(request.GET.get("page"))

@@ -185,3 +185,63 @@ def test_signing_in_stores_our_backend(client, org):
     assert response.status_code == 302
     assert client.session[BACKEND_SESSION_KEY].startswith("accounts.backends.")
     assert client.get("/ideas/").status_code == 200
+
+
+@pytest.fixture
+def listed(org):
+    from ideas import services
+    from ideas.models import Tag
+
+    made = [published(org.alice, org.theme, title=f"Idea number {n}") for n in range(5)]
+    made += [published(org.cora, org.it_theme, title=f"IT idea {n}") for n in range(4)]
+    made.append(submitted(org.colin, org.theme, title="Colin's idea in review"))
+    tag = Tag.objects.create(name="Green", slug="green")
+    made[1].tags.add(tag)
+    made[6].tags.add(tag)
+    services.vote_cast(idea=made[2], voter=org.colin)
+    services.vote_cast(idea=made[7], voter=org.colin)
+    services.follow_set(idea=made[3], user=org.colin, following=True)
+    return made
+
+
+def test_the_compiled_list_is_the_querysets_list_under_every_filter(org, listed):
+    from ideas.selectors import CompiledList, IdeaFilters, card_columns, idea_list
+
+    choices = [
+        {},
+        {"theme": org.theme.pk},
+        {"domain": org.it_theme.domain_id, "sort": "supported"},
+        {"entity": org.dept_a1.pk, "entity_path": org.dept_a1.path, "sort": "newest"},
+        {"entity": org.dept_a1.pk, "entity_path": "no/such/path"},
+        {"tag": "green", "sort": "discussed"},
+        {"mine": True},
+        {"voted": True},
+        {"followed": True},
+        {"state": "submitted"},
+        {"theme": org.theme.pk, "voted": True, "sort": "newest"},
+    ]
+    for person in (org.colin, org.chloe, org.camille, org.alice):
+        for choice in choices:
+            filters = IdeaFilters(**choice)
+            for start in (0, 3):
+                expected = list(card_columns(idea_list(user=person, filters=filters))[start : start + 4])
+                found = CompiledList(user=person, filters=filters, per_page=4)[start : start + 4]
+                _same(found, expected, attributes=["pk", "title", "vote_count"])
+                assert [(idea.voted, idea.followed) for idea in found] == [
+                    (idea.voted, idea.followed) for idea in expected
+                ], (person.email, choice)
+    assert len(CompiledList(user=org.colin, filters=IdeaFilters(voted=True), per_page=20)[0:20]) == 2
+
+
+def test_the_list_page_shows_a_new_idea_and_vote_at_once(client, org, listed):
+    """Compiled once per shape, the list still reads the rows of each request."""
+    from ideas import services
+
+    client.force_login(org.colin)
+    assert "Brand new idea" not in client.get("/ideas/?sort=newest").content.decode()
+    fresh = published(org.alice, org.theme, title="Brand new idea")
+    assert "Brand new idea" in client.get("/ideas/?sort=newest").content.decode()
+    services.vote_cast(idea=fresh, voter=org.colin)
+    page = client.get("/ideas/?voted=on").content.decode()
+    assert "Brand new idea" in page
+    assert "Idea number 0" not in page  # not supported by Colin
