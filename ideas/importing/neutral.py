@@ -116,13 +116,22 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", unicodedata.normalize("NFC", value))
 
 
-def parse_when(value: str, now: datetime) -> datetime:
-    """ISO 8601 date or date and time; without an offset, UTC."""
+class DateOutOfRange(ValueError):
+    """A well-formed date that cannot be true: the message says which bound it crosses, so that
+    the customer does not hunt for a format problem that is not there."""
+
+
+def parse_when(value: str, now: datetime, *, future: bool = False) -> datetime:
+    """ISO 8601 date or date and time; without an offset, UTC. Activity (a post, a vote) cannot
+    have happened after ``now`` (a day of slack for clocks and offsets); a campaign's dates may be
+    planned ahead (``future``). Nothing predates 1970 (a 0001-01-01 is an export's empty value)."""
     when = datetime.fromisoformat(value.strip())
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    if when.year < 1970 or when > now + timedelta(days=1):
-        raise ValueError("out of range")
+    if when.year < 1970:
+        raise DateOutOfRange("date before 1970")
+    if not future and when > now + timedelta(days=1):
+        raise DateOutOfRange("date in the future")
     return when
 
 
@@ -271,7 +280,7 @@ class NeutralImport:
         plan.issues.append(Issue(row.file, row.line, reason))
         plan.tables[table].rejected += 1
 
-    def _when(self, plan, table, row, column, *, required=True) -> datetime | None | bool:
+    def _when(self, plan, table, row, column, *, required=True, future=False) -> datetime | None | bool:
         """The parsed date, None when empty and allowed, False after rejecting the row."""
         value = row.get(column)
         if not value:
@@ -280,7 +289,10 @@ class NeutralImport:
                 return False
             return None
         try:
-            return parse_when(value, self.now)
+            return parse_when(value, self.now, future=future)
+        except DateOutOfRange as error:
+            self._reject(plan, table, row, f"bad date in {column}: {value[:40]!r} ({error})")
+            return False
         except ValueError:
             self._reject(plan, table, row, f"bad date in {column}: {value[:40]!r} (expected ISO 8601)")
             return False
@@ -478,10 +490,11 @@ class NeutralImport:
             ext = row.get("external_id")
             if not self._dedupe(plan, "campaigns", row, ext, seen):
                 continue
-            starts = self._when(plan, "campaigns", row, "starts_at", required=False)
+            # A campaign may be running or planned: its dates may be ahead, its ideas' may not.
+            starts = self._when(plan, "campaigns", row, "starts_at", required=False, future=True)
             if starts is False:
                 continue
-            ends = self._when(plan, "campaigns", row, "ends_at", required=False)
+            ends = self._when(plan, "campaigns", row, "ends_at", required=False, future=True)
             if ends is False:
                 continue
             if starts and ends and ends <= starts:
@@ -1088,7 +1101,7 @@ class NeutralImport:
                 starts_at=values["starts_at"],
                 ends_at=values["ends_at"],
                 sponsor_id=people.get(values["sponsor"]) if values["sponsor"] else None,
-                created_at=values["starts_at"],
+                created_at=min(values["starts_at"], self.now),  # a planned campaign exists from today
             )
             if pk is None:
                 campaign.slug = slug_for(values)
