@@ -403,6 +403,20 @@ class NeutralImport:
             if owner and owner[1] not in (None, ext):
                 self._reject(plan, "people", row, f"e-mail {email} already belongs to another person")
                 continue
+            if owner and current is not None and owner[0] != current[0]:
+                # Imported earlier without this e-mail, while the directory (or SSO) made an account
+                # with it: two accounts, each with its own history. Claiming only gives a new row's
+                # history to an account; merging two accounts is not an import's decision (and
+                # setting the e-mail would break its uniqueness half-way through the write).
+                self._reject(
+                    plan,
+                    "people",
+                    row,
+                    f"e-mail {email} belongs to another account (not from an import); "
+                    f"{ext!r} was imported earlier without it and is left as it was: "
+                    "the two accounts are not merged",
+                )
+                continue
             manager = values["manager"]
             if manager and (manager == ext or (manager not in file_ids and manager not in known_people)):
                 plan.issues.append(

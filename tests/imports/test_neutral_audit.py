@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.models import User
 from ideas.importing.neutral import load_directory
 from ideas.importing.runner import run_import
 from ideas.models import Campaign, Comment, Idea, Vote
@@ -97,3 +99,52 @@ def test_a_date_out_of_range_is_reported_as_such_not_as_a_format_problem(tmp_pat
     assert f"ideas.csv:2: rejected: bad date in created_at: '{future}' (date in the future)" in found
     assert "ideas.csv:3: rejected: bad date in created_at: '1969-12-31' (date before 1970)" in found
     assert "ideas.csv:4: rejected: bad date in created_at: '31/12/2021' (expected ISO 8601)" in found
+
+
+# --- An e-mail given later that is by then another account's --------------------------------------
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "real-run"])
+def test_an_email_given_later_that_the_directory_already_has_rejects_that_row_only(tmp_path, dry_run):
+    first = export(
+        tmp_path / "step1",
+        people=(
+            ["external_id", "name", "email"],
+            [["p1", "Ann Old Platform", ""], ["p2", "Bob", "bob@example.com"]],
+        ),
+        ideas=(
+            ["external_id", "author", "title", "created_at"],
+            [["i1", "p1", "Ann's old idea", "2022-01-01"]],
+        ),
+    )
+    run_import(load_directory(first))
+    (tmp_path / "directory.csv").write_text(
+        "email,name,entity_path,manager_email,job_title,site,language,roles\n"
+        "ann@example.com,Ann Directory,Acme/Sales,,Sales rep,Paris,en,\n"
+        "bob@example.com,Bob Directory,Acme/Sales,,Dev,Paris,en,\n",
+        encoding="utf-8",
+    )
+    call_command("import_directory", str(tmp_path / "directory.csv"), "--allow-mass-deactivation")
+    again = export(
+        tmp_path / "step3",
+        people=(
+            ["external_id", "name", "email"],
+            [["p1", "Ann Old Platform", "ann@example.com"], ["p2", "Bob", "bob@example.com"]],
+        ),
+        ideas=(
+            ["external_id", "author", "title", "created_at"],
+            [["i1", "p1", "Ann's old idea", "2022-01-02"]],
+        ),
+    )
+    result = run_import(load_directory(again), dry_run=dry_run)
+    assert [str(issue) for issue in result.plan.rejects] == [
+        "people.csv:2: rejected: e-mail ann@example.com belongs to another account (not from an import); "
+        "'p1' was imported earlier without it and is left as it was: the two accounts are not merged"
+    ]
+    assert result.summary["people"]["rejected"] == 1
+    old = User.objects.get(external_id="p1")
+    assert old.email.endswith("@unclaimed.invalid")
+    assert not old.is_claimed
+    assert User.objects.get(email="ann@example.com").external_id is None
+    # The rest of the run went through: the idea's corrected date, on the earlier account.
+    idea = Idea.objects.get(external_id="i1")
+    assert idea.author == old
+    assert idea.created_at.date().isoformat() == ("2022-01-01" if dry_run else "2022-01-02")
