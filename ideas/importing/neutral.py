@@ -790,36 +790,28 @@ class NeutralImport:
                     },
                 )
             )
-        # Parents: known, on the same idea; a reply to a reply is attached to the top comment.
-        valid = {v["external_id"]: v for _r, v in accepted}
+        # Parents: known, on the same idea; a reply to a reply is attached to its thread's top
+        # comment (Ideabox threads are one level deep), whatever the order of the lines.
+        threads = db_comments | {v["external_id"]: (v["idea"], v["parent"]) for _r, v in accepted}
+        tops = _thread_tops(threads)
         table = plan.tables["comments"]
         checked = []
         for row, values in accepted:
             parent = values["parent"]
             if parent:
-                info = (
-                    (valid[parent]["idea"], valid[parent]["parent"])
-                    if parent in valid
-                    else db_comments.get(parent)
-                )
-                if info is None or parent == values["external_id"]:
-                    reason = f"unknown parent comment {parent!r}"
-                    if parent in file_parents and parent not in valid:
+                top, reason = tops[values["external_id"]]
+                if top is None:
+                    if parent in file_parents and parent not in threads:
                         reason += " (its own line was rejected)"
                     self._reject(plan, "comments", row, reason)
-                    valid.pop(values["external_id"], None)
                     continue
-                if info[0] != values["idea"]:
-                    self._reject(plan, "comments", row, f"parent comment {parent!r} is on another idea")
-                    valid.pop(values["external_id"], None)
-                    continue
-                if info[1]:
-                    values["parent"] = info[1]
+                if top != parent:
+                    values["parent"] = top
                     plan.issues.append(
                         Issue(
                             row.file,
                             row.line,
-                            "reply to a reply: attached to the first comment",
+                            f"reply to a reply: attached to the first comment of the thread ({top!r})",
                             rejected=False,
                         )
                     )
@@ -1373,6 +1365,39 @@ class NeutralImport:
                     batch_size=5000,
                     ignore_conflicts=True,
                 )
+
+
+def _thread_tops(threads: dict[str, tuple[str, str | None]]) -> dict[str, tuple[str | None, str]]:
+    """For each comment of ``threads`` (external id -> (idea, parent)): ``(top, "")``, the top-level
+    comment of its thread, or ``(None, reason)`` when its chain of parents is broken: a parent
+    unknown, on another idea, rejected, or a loop of replies. Walks up with a loop, not a
+    recursion (a thread may be thousands deep), and each comment is resolved once."""
+    tops: dict[str, tuple[str | None, str]] = {}
+    for start in threads:
+        path: list[str] = []  # comments walked through, each the reply of the next
+        node = start
+        while node not in tops:
+            idea, parent = threads[node]
+            if not parent:
+                tops[node] = (node, "")
+            elif parent == node or parent in path:
+                loop = [*path[path.index(parent) :], node, parent] if parent != node else [node, node]
+                reason = "replies form a loop: " + " -> ".join(loop)
+                tops.update({member: (None, reason) for member in loop})
+            elif parent not in threads:
+                tops[node] = (None, f"unknown parent comment {parent!r}")
+            elif threads[parent][0] != idea:
+                tops[node] = (None, f"parent comment {parent!r} is on another idea")
+            else:
+                path.append(node)
+                node = parent
+        # Back down the chain: a reply belongs to its parent's thread, or falls with it.
+        for child in reversed(path):
+            if child not in tops:
+                parent = threads[child][1]
+                top, _reason = tops[parent]
+                tops[child] = (top, "") if top else (None, f"its parent comment {parent!r} was rejected")
+    return tops
 
 
 def _imported_state(values: dict, idea_id: int | None = None) -> workflow.ImportedState:

@@ -148,3 +148,60 @@ def test_an_email_given_later_that_the_directory_already_has_rejects_that_row_on
     idea = Idea.objects.get(external_id="i1")
     assert idea.author == old
     assert idea.created_at.date().isoformat() == ("2022-01-01" if dry_run else "2022-01-02")
+
+
+# --- Replies listed before their parent; loops of replies -----------------------------------------
+COMMENTS = ["external_id", "idea", "author", "body", "created_at", "parent"]
+
+
+def test_replies_to_replies_in_any_order_join_their_threads_top_comment(tmp_path):
+    directory = export(
+        tmp_path / "export",
+        people=PEOPLE,
+        ideas=(["external_id", "author", "title", "created_at"], [["i1", "p1", "One", "2022-01-01"]]),
+        comments=(
+            COMMENTS,
+            [
+                ["c1", "i1", "p2", "top", "2022-01-02", ""],
+                ["c4", "i1", "p1", "reply to c3", "2022-01-05", "c3"],
+                ["c2", "i1", "p1", "reply to c1", "2022-01-03", "c1"],
+                ["c3", "i1", "p2", "reply to c2", "2022-01-04", "c2"],
+            ],
+        ),
+    )
+    result = run_import(load_directory(directory))
+    assert result.plan.rejects == []
+    assert [str(w) for w in result.plan.warnings] == [
+        "comments.csv:3: warning: reply to a reply: attached to the first comment of the thread ('c1')",
+        "comments.csv:5: warning: reply to a reply: attached to the first comment of the thread ('c1')",
+    ]
+    parents = dict(Comment.objects.values_list("external_id", "parent__external_id"))
+    assert parents == {"c1": None, "c2": "c1", "c3": "c1", "c4": "c1"}
+    assert Idea.objects.get(external_id="i1").comment_count == 4
+
+
+def test_a_loop_of_replies_is_rejected_with_the_replies_hanging_from_it(tmp_path):
+    directory = export(
+        tmp_path / "export",
+        people=PEOPLE,
+        ideas=(["external_id", "author", "title", "created_at"], [["i1", "p1", "One", "2022-01-01"]]),
+        comments=(
+            COMMENTS,
+            [
+                ["c1", "i1", "p2", "top", "2022-01-02", ""],
+                ["c5", "i1", "p1", "loops", "2022-01-03", "c6"],
+                ["c6", "i1", "p2", "loops", "2022-01-03", "c5"],
+                ["c7", "i1", "p2", "hangs from the loop", "2022-01-04", "c6"],
+                ["c8", "i1", "p2", "answers itself", "2022-01-04", "c8"],
+                ["c9", "i1", "p1", "fine", "2022-01-05", "c1"],
+            ],
+        ),
+    )
+    result = run_import(load_directory(directory))
+    assert [str(r) for r in result.plan.rejects] == [
+        "comments.csv:3: rejected: replies form a loop: c5 -> c6 -> c5",
+        "comments.csv:4: rejected: replies form a loop: c5 -> c6 -> c5",
+        "comments.csv:5: rejected: its parent comment 'c6' was rejected",
+        "comments.csv:6: rejected: replies form a loop: c8 -> c8",
+    ]
+    assert dict(Comment.objects.values_list("external_id", "parent__external_id")) == {"c1": None, "c9": "c1"}
