@@ -24,7 +24,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import CharField, Count, Max, OuterRef, Subquery, Value
+from django.db.models import CharField, Count, F, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -216,6 +216,9 @@ class Plan:
     issues: list[Issue] = field(default_factory=list)
     new_entities: list[tuple[str, ...]] = field(default_factory=list)  # paths, parents first
     entity_kinds: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # Every accepted row, written by this run or not, for what a rerun after a failure completes.
+    ideas_in_files: set[str] = field(default_factory=set)  # ideas with a row, a comment, a vote...
+    activity: set[tuple[str, datetime]] = field(default_factory=set)  # (person, when) posted, voted
 
     @property
     def rejects(self) -> list[Issue]:
@@ -679,6 +682,8 @@ class NeutralImport:
             }
             accepted.append((row, values))
             self._idea_info[ext] = (created, author)
+            plan.ideas_in_files.add(ext)
+            plan.activity.add((author, created))
             if campaign:
                 self._campaign_span[campaign].append(created)
         existing = _existing(
@@ -826,6 +831,8 @@ class NeutralImport:
             "parent__external_id",
         )
         for values in checked:
+            plan.ideas_in_files.add(values["idea"])
+            plan.activity.add((values["author"], values["created_at"]))
             if values["idea"] in self._idea_info and self._campaign_of(values["idea"]):
                 self._campaign_span[self._campaign_of(values["idea"])].append(values["created_at"])
             current = existing.get(values["external_id"])
@@ -881,6 +888,9 @@ class NeutralImport:
             )
         table = plan.tables[name]
         for values in accepted:
+            plan.ideas_in_files.add(values["idea"])
+            if name == "votes":
+                plan.activity.add((values["person"], values["created_at"]))
             if (values["idea"], values["person"]) in existing:
                 table.unchanged += 1
             else:
@@ -938,10 +948,11 @@ class NeutralImport:
 
     # --- Writing ---------------------------------------------------------------------------------
     def apply(self, plan: Plan, *, progress: bool = False, stream=None) -> dict[str, dict[str, int]]:
-        """Writes the plan: one transaction per table, bulk statements only. Returns the summary."""
+        """Writes the plan: one transaction per table, bulk statements only. Returns the summary.
+        Then completes what depends on the whole history, for every row of the files and not only
+        those written now, so that a run after a failure finishes the job (``completed`` says what
+        that wrote: nothing on a second run of the same files)."""
         self._bar_args = {"disable": not progress, "file": stream, "leave": False}
-        self._touched_ideas: set[int] = set()
-        self._activity: set[tuple[int, object]] = set()
         self._apply_people(plan)
         self._apply_campaigns(plan)
         self._apply_ideas(plan)
@@ -949,10 +960,11 @@ class NeutralImport:
         self._apply_pairs(plan, "votes", Vote, "voter_id")
         self._apply_pairs(plan, "follows", Follow, "user_id")
         self._apply_links(plan)
-        self._apply_counters()
-        from ideas.fragments import listed_changed
+        self.completed = {"counters": self._recount(plan), "visits": self._add_visits(plan)}
+        if plan.writes or any(self.completed.values()):
+            from ideas.fragments import listed_changed
 
-        listed_changed()  # bulk statements send no signals: the cached list counts are outdated
+            listed_changed()  # bulk statements send no signals: the cached list counts are outdated
         return plan.summary()
 
     def _bar(self, name, total):
@@ -1187,8 +1199,6 @@ class NeutralImport:
                 Idea.objects.bulk_update(same_body, fields)
                 bar.update(len(chunk))
             ids = self._ids(Idea, [v["external_id"] for v in rows])
-            self._touched_ideas |= {ids[v["external_id"]] for v in table.create}
-            self._activity |= {(people[v["author"]][0], v["created_at"]) for v in table.create}
             # Co-authors and tags: added, never removed, by an import; only the missing pairs are
             # written, so that a second run writes nothing.
             through = Idea.co_authors.through
@@ -1285,8 +1295,6 @@ class NeutralImport:
                 Comment.objects.bulk_update(changed_body, [*fields, "body_html"])
                 Comment.objects.bulk_update(same_body, fields)
                 bar.update(len(chunk))
-        self._touched_ideas |= {ideas[v["idea"]] for v in rows}
-        self._activity |= {(people[v["author"]], v["created_at"]) for v in table.create}
         bar.close()
 
     def _apply_pairs(self, plan: Plan, name: str, model, person_field: str) -> None:
@@ -1301,9 +1309,6 @@ class NeutralImport:
         ]
         with transaction.atomic():
             model.objects.bulk_create(objects, batch_size=BATCH, ignore_conflicts=True)
-        self._touched_ideas |= set(ideas.values())
-        if name == "votes":
-            self._activity |= {(people[v["person"]], v["created_at"]) for v in table.create}
 
     def _apply_links(self, plan: Plan) -> None:
         table = plan.tables["links"]
@@ -1325,46 +1330,80 @@ class NeutralImport:
                 ignore_conflicts=True,
             )
 
-    def _apply_counters(self) -> None:
-        """Counters recounted in SQL for the ideas this run touched; visits on the days people were
-        active (someone who posted on a day was there that day), so that analytics see them."""
-        if self._touched_ideas:
+    def _recount(self, plan: Plan) -> int:
+        """Counters recounted in SQL for every idea of the files; only the ideas whose counters are
+        off are written (none on a second run; those a failed run left behind on a rerun).
+        ``last_activity_at`` only moves forward: activity in Ideabox since an earlier import stays.
+        Returns the number of ideas written."""
 
-            def count(model, **filters):
-                return Coalesce(
-                    Subquery(
-                        model.objects.filter(idea=OuterRef("pk"), **filters)
-                        .order_by()
-                        .values("idea")
-                        .annotate(n=Count("id"))
-                        .values("n")
-                    ),
-                    Value(0),
-                )
-
-            last_comment = Subquery(
-                Comment.objects.filter(idea=OuterRef("pk"))
-                .order_by()
-                .values("idea")
-                .annotate(m=Max("created_at"))
-                .values("m")
+        def count(model, **filters):
+            return Coalesce(
+                Subquery(
+                    model.objects.filter(idea=OuterRef("pk"), **filters)
+                    .order_by()
+                    .values("idea")
+                    .annotate(n=Count("id"))
+                    .values("n")
+                ),
+                Value(0),
             )
-            with transaction.atomic():
-                for chunk in _chunks(sorted(self._touched_ideas)):
-                    Idea.objects.filter(pk__in=chunk).update(
-                        comment_count=count(Comment, deleted_at__isnull=True),
-                        vote_count=count(Vote),
-                        follower_count=count(Follow),
-                        last_activity_at=Greatest("created_at", Coalesce(last_comment, "created_at")),
+
+        last_comment = Subquery(
+            Comment.objects.filter(idea=OuterRef("pk"))
+            .order_by()
+            .values("idea")
+            .annotate(m=Max("created_at"))
+            .values("m")
+        )
+        expected = {
+            "comment_count": count(Comment, deleted_at__isnull=True),
+            "vote_count": count(Vote),
+            "follower_count": count(Follow),
+        }
+        last_activity = Greatest("created_at", Coalesce(last_comment, "created_at"))
+        written = 0
+        ids = sorted(self._ids(Idea, plan.ideas_in_files).values())
+        with transaction.atomic():
+            for chunk in _chunks(ids):
+                stale = list(
+                    Idea.objects.filter(pk__in=chunk)
+                    .annotate(
+                        **{f"expected_{k}": v for k, v in expected.items()}, expected_last=last_activity
                     )
-        if self._activity:
-            days = {(user, timezone.localdate(at)) for user, at in self._activity}
+                    .exclude(
+                        last_activity_at__gte=F("expected_last"),
+                        **{k: F(f"expected_{k}") for k in expected},
+                    )
+                    .values_list("pk", flat=True)
+                )
+                if stale:
+                    written += Idea.objects.filter(pk__in=stale).update(
+                        **expected, last_activity_at=Greatest("last_activity_at", last_activity)
+                    )
+        return written
+
+    def _add_visits(self, plan: Plan) -> int:
+        """A visit on each day someone of the files posted, commented or voted (they were there that
+        day), so that analytics see them; only the missing ones are inserted. Returns how many."""
+        people = self._ids(User, {person for person, _at in plan.activity})
+        days = {(people[person], timezone.localdate(at)) for person, at in plan.activity if person in people}
+        if not days:
+            return 0
+        first, last = min(day for _u, day in days), max(day for _u, day in days)
+        for chunk in _chunks(sorted({user for user, _day in days})):
+            days -= set(
+                Visit.objects.filter(user_id__in=chunk, day__gte=first, day__lte=last).values_list(
+                    "user_id", "day"
+                )
+            )
+        if days:
             with transaction.atomic():
                 Visit.objects.bulk_create(
-                    [Visit(user_id=user, day=day) for user, day in days],
+                    [Visit(user_id=user, day=day) for user, day in sorted(days)],
                     batch_size=5000,
                     ignore_conflicts=True,
                 )
+        return len(days)
 
 
 def _thread_tops(threads: dict[str, tuple[str, str | None]]) -> dict[str, tuple[str | None, str]]:

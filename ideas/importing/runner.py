@@ -1,5 +1,6 @@
-"""What both import commands do: plan, report, write (unless a dry run), then rebuild points and
-badges from the history when anything was written."""
+"""What both import commands do: plan, report, write (unless a dry run), complete the counters and
+visits of every row of the files, then rebuild points and badges from the history when anything
+was written. A run after a failure thereby finishes what the failed run left undone."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ class Result:
     dry_run: bool
     seconds: dict[str, float] = field(default_factory=dict)
     rebuilt: dict | None = None
+    completed: dict[str, int] = field(default_factory=dict)  # ideas recounted, visits added
+
+    @property
+    def written(self) -> int:
+        return self.plan.writes + sum(self.completed.values())
 
 
 def run_import(
@@ -31,18 +37,21 @@ def run_import(
     rebuild: bool = True,
 ) -> Result:
     """Plans ``tables`` (validation and comparison with the database), then writes the plan unless
-    ``dry_run``. A dry run writes nothing at all."""
+    ``dry_run``. A dry run writes nothing at all. A real run always completes counters and visits
+    (a rerun after a failure may have no row left to write, and yet those to finish), and
+    rebuilds points and badges when it wrote anything."""
     started = time.monotonic()
     importer = NeutralImport(tables, entity_prefix=entity_prefix)
     plan = importer.plan()
     seconds = {"validate": time.monotonic() - started}
     result = Result(plan=plan, summary=plan.summary(), dry_run=dry_run, seconds=seconds)
-    if dry_run or not plan.writes:
+    if dry_run:
         return result
     started = time.monotonic()
     result.summary = importer.apply(plan, progress=progress, stream=stream)
+    result.completed = importer.completed
     seconds["write"] = time.monotonic() - started
-    if rebuild:
+    if rebuild and result.written:
         from gamification.rebuild import rebuild_points_and_badges
 
         started = time.monotonic()

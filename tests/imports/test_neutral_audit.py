@@ -4,17 +4,21 @@ late, date-only values on the idea's day, languages, misnamed columns."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from ideas.importing.neutral import load_directory
+from analytics.models import Visit
+from gamification.models import PointEntry
+from ideas.importing.neutral import NeutralImport, load_directory
 from ideas.importing.runner import run_import
-from ideas.models import Campaign, Comment, Idea, Vote
-from tests.imports.helpers import write_csv
+from ideas.models import Campaign, Comment, Follow, Idea, IdeaLink, Vote
+from tests.imports.helpers import WriteCounter, copy_example, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +209,60 @@ def test_a_loop_of_replies_is_rejected_with_the_replies_hanging_from_it(tmp_path
         "comments.csv:6: rejected: replies form a loop: c8 -> c8",
     ]
     assert dict(Comment.objects.values_list("external_id", "parent__external_id")) == {"c1": None, "c9": "c1"}
+
+
+# --- A rerun after a failure completes the rest -----------------------------------------------------
+def history() -> dict:
+    """What an import derives from the rows, by external id (primary keys differ between runs)."""
+    return {
+        "counters": {
+            ext: rest
+            for ext, *rest in Idea.objects.values_list(
+                "external_id", "comment_count", "vote_count", "follower_count", "last_activity_at"
+            )
+        },
+        "visits": set(Visit.objects.values_list("user__external_id", "day")),
+        "points": Counter(PointEntry.objects.values_list("user__external_id", "rule", "points")),
+        "rows": {model.__name__: model.objects.count() for model in (Comment, Vote, Follow, IdeaLink)},
+    }
+
+
+def clean_import(directory) -> dict:
+    """The history a clean import of ``directory`` gives, rolled back afterwards."""
+    with transaction.atomic():
+        run_import(load_directory(directory))
+        expected = history()
+        transaction.set_rollback(True)
+    assert Idea.objects.count() == 0
+    return expected
+
+
+def fail_once(monkeypatch, method: str):
+    """``NeutralImport.<method>`` raises the first time, as a lost database connection would."""
+    original = getattr(NeutralImport, method)
+
+    def failing(self, *args, **kwargs):
+        monkeypatch.setattr(NeutralImport, method, original)
+        raise RuntimeError(f"simulated database failure in {method}")
+
+    monkeypatch.setattr(NeutralImport, method, failing)
+
+
+@pytest.mark.parametrize("step", ["_apply_pairs", "_apply_links", "_recount"])
+def test_a_rerun_after_a_failure_gives_what_a_clean_import_gives(tmp_path, monkeypatch, step):
+    directory = copy_example(tmp_path / "export")
+    expected = clean_import(directory)
+    assert expected["visits"]
+    assert expected["points"]
+    fail_once(monkeypatch, step)
+    with pytest.raises(RuntimeError, match="simulated"):
+        run_import(load_directory(directory))
+    assert history() != expected  # the failure left counters, visits and points undone
+    result = run_import(load_directory(directory))
+    assert history() == expected
+    assert result.rebuilt is not None
+    # And a third run finds nothing left to do.
+    with WriteCounter() as queries:
+        result = run_import(load_directory(directory))
+    assert queries.writes == []
+    assert result.written == 0

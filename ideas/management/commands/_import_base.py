@@ -60,13 +60,14 @@ class ImportCommand(BaseCommand):
         timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
         if dry_run:
             self.stdout.write(self.style.WARNING(f"Dry run: nothing written ({timing})."))
-        elif not result.plan.writes:
+        elif not result.written:
             self.stdout.write(self.style.SUCCESS(f"Already up to date: nothing written ({timing})."))
         else:
             rebuilt = result.rebuilt or {}
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Imported ({timing}); points rows {rebuilt.get('points_rows', 0)}, "
-                    f"badges {rebuilt.get('badges', 0)}."
+                    f"Imported ({timing}); counters recounted on {result.completed['counters']} idea(s), "
+                    f"{result.completed['visits']} visit(s) added; points rows "
+                    f"{rebuilt.get('points_rows', 0)}, badges {rebuilt.get('badges', 0)}."
                 )
             )
