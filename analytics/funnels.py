@@ -18,9 +18,13 @@ from moderation.models import Transition
 
 S = IdeaState
 PIPELINE = [S.SUBMITTED, S.PUBLISHED, S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED]
-# How far each state got: an idea in PILOT went through everything before it.
+# How far each state got: an idea in PILOT went through everything before it, a declined idea
+# through analysis (moderation.workflow declines from in_analysis, project or pilot), an archived
+# one through publication, and every idea out of draft was submitted (rejected, merged and sent
+# back for changes included). Each stage's states contain the next stage's, so that the number
+# reaching a stage never exceeds the number reaching the stage before: no conversion above 100%.
 REACHED = {
-    S.SUBMITTED: PIPELINE[0:],
+    S.SUBMITTED: PIPELINE[0:] + [S.CHANGES_REQUESTED, S.REJECTED, S.MERGED, S.ARCHIVED, S.DECLINED],
     S.PUBLISHED: PIPELINE[1:] + [S.ARCHIVED, S.DECLINED],
     S.SHORTLISTED: PIPELINE[2:] + [S.DECLINED],
     S.IN_ANALYSIS: PIPELINE[3:] + [S.DECLINED],
