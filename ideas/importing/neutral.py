@@ -261,6 +261,7 @@ class NeutralImport:
             plan.tables[name].rejected += len(table.issues)
         self._person_ids: dict[str, int | None] = {}  # external id -> pk (None: created by this run)
         self._idea_info: dict[str, tuple[datetime, str]] = {}  # external id -> (created, author)
+        self._idea_rows: dict[str, Row] = {}  # external id -> its accepted row in ideas.csv
         self._comment_info: dict[str, tuple[str, str | None]] = {}  # external id -> (idea, parent)
         self._campaign_ids: set[str] = set()
         self._extra_links: list[tuple[int, list[str], list[str]]] = []  # existing ideas: co-authors, tags
@@ -561,6 +562,7 @@ class NeutralImport:
             "sponsor__external_id",
         )
         table = plan.tables["campaigns"]
+        rejected: dict[str, Row] = {}
         for row, values in accepted:
             ext = values["external_id"]
             span = self._campaign_span.get(ext) or []
@@ -573,6 +575,8 @@ class NeutralImport:
                     values["ends_at"] = current[5]
             if values["ends_at"] <= values["starts_at"]:
                 self._reject(plan, "campaigns", row, "ends_at is not after its ideas' first date")
+                if current is None:
+                    rejected[ext] = row
                 continue
             if current is None:
                 table.create.append(values)
@@ -584,6 +588,24 @@ class NeutralImport:
                 table.update.append(values | {"pk": current[0]})
             else:
                 table.unchanged += 1
+        self._detach_from_rejected_campaigns(plan, rejected)
+
+    def _detach_from_rejected_campaigns(self, plan: Plan, rejected: dict[str, Row]) -> None:
+        """A campaign's dates are checked once its ideas are known (they give its span), so ideas
+        were accepted into a campaign that is then rejected. They are kept, without a campaign, and
+        each one says so: the customer sees which ideas to re-file once the campaign is fixed."""
+        if not rejected:
+            return
+        for values in plan.tables["ideas"].create + plan.tables["ideas"].update:
+            campaign = values["campaign"]
+            if campaign in rejected:
+                row = self._idea_rows[values["external_id"]]
+                reason = (
+                    f"campaign {campaign!r} was rejected ({rejected[campaign].file} line "
+                    f"{rejected[campaign].line}): imported without a campaign"
+                )
+                plan.issues.append(Issue(row.file, row.line, reason, rejected=False))
+                values["campaign"] = None
 
     # Ideas --------------------------------------------------------------------------------------
     def _plan_ideas(self, plan: Plan) -> None:
@@ -681,6 +703,7 @@ class NeutralImport:
                 "tags": [clean_text(t)[:50] for t in _split(row.get("tags"))],
             }
             accepted.append((row, values))
+            self._idea_rows[ext] = row
             self._idea_info[ext] = (created, author)
             plan.ideas_in_files.add(ext)
             plan.activity.add((author, created))

@@ -266,3 +266,27 @@ def test_a_rerun_after_a_failure_gives_what_a_clean_import_gives(tmp_path, monke
         result = run_import(load_directory(directory))
     assert queries.writes == []
     assert result.written == 0
+
+
+# --- A campaign rejected once its ideas' dates are known ---------------------------------------------
+def test_the_ideas_of_a_campaign_rejected_at_the_date_check_each_say_so(tmp_path):
+    directory = export(
+        tmp_path / "export",
+        people=PEOPLE,
+        campaigns=(["external_id", "title", "ends_at"], [["k1", "Closed before its ideas", "2021-12-31"]]),
+        ideas=(
+            ["external_id", "author", "title", "created_at", "campaign"],
+            [
+                ["i1", "p1", "After the end", "2022-01-05", "k1"],
+                ["i2", "p1", "No campaign", "2022-01-06", ""],
+            ],
+        ),
+    )
+    result = run_import(load_directory(directory))
+    assert [str(issue) for issue in result.plan.issues] == [
+        "campaigns.csv:2: rejected: ends_at is not after its ideas' first date",
+        "ideas.csv:2: warning: campaign 'k1' was rejected (campaigns.csv line 2): "
+        "imported without a campaign",
+    ]
+    assert not Campaign.objects.exists()
+    assert Idea.objects.get(external_id="i1").campaign is None
