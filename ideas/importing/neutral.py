@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
@@ -133,6 +133,15 @@ def parse_when(value: str, now: datetime, *, future: bool = False) -> datetime:
     if not future and when > now + timedelta(days=1):
         raise DateOutOfRange("date in the future")
     return when
+
+
+def is_date_only(value: str) -> bool:
+    """A date without a time of day (``2022-02-01``): the day is known, not the moment."""
+    try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def shorten(title: str, limit: int = TITLE_MAX) -> str:
@@ -300,6 +309,17 @@ class NeutralImport:
         except ValueError:
             self._reject(plan, table, row, f"bad date in {column}: {value[:40]!r} (expected ISO 8601)")
             return False
+
+    @staticmethod
+    def _not_before_idea(row: Row, column: str, when: datetime, idea_created: datetime) -> datetime | None:
+        """``when``, or None when it is before its idea's creation. A date without a time on the day
+        the idea was created is that day, not its midnight (exports often drop the time of
+        reactions): it is taken as the idea's creation time instead of being rejected."""
+        if when >= idea_created:
+            return when
+        if is_date_only(row.get(column)) and idea_created < when + timedelta(days=1):
+            return idea_created
+        return None
 
     def _required(self, plan, table, row, columns) -> bool:
         empty = [c for c in columns if not row.get(c)]
@@ -788,7 +808,8 @@ class NeutralImport:
             created = self._when(plan, "comments", row, "created_at")
             if created is False:
                 continue
-            if created < self._idea_info[idea][0]:
+            created = self._not_before_idea(row, "created_at", created, self._idea_info[idea][0])
+            if created is None:
                 self._reject(
                     plan,
                     "comments",
@@ -897,9 +918,11 @@ class NeutralImport:
             when = self._when(plan, name, row, "created_at", required=False)
             if when is False:
                 continue
-            if when and when < self._idea_info[idea][0]:
-                self._reject(plan, name, row, f"{name[:-1]} dated before its idea")
-                continue
+            if when:
+                when = self._not_before_idea(row, "created_at", when, self._idea_info[idea][0])
+                if when is None:
+                    self._reject(plan, name, row, f"{name[:-1]} dated before its idea")
+                    continue
             accepted.append({"idea": idea, "person": person, "created_at": when or self._idea_info[idea][0]})
         existing = set()
         ideas = sorted({v["idea"] for v in accepted})

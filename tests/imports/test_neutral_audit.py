@@ -290,3 +290,34 @@ def test_the_ideas_of_a_campaign_rejected_at_the_date_check_each_say_so(tmp_path
     ]
     assert not Campaign.objects.exists()
     assert Idea.objects.get(external_id="i1").campaign is None
+
+
+# --- A date without a time on the idea's own day ------------------------------------------------------
+def test_reactions_dated_by_day_on_the_ideas_day_are_kept_at_the_ideas_time(tmp_path):
+    people = (PEOPLE[0], [*PEOPLE[1], ["p3", "Cy", ""]])
+    directory = export(
+        tmp_path / "export",
+        people=people,
+        ideas=(
+            ["external_id", "author", "title", "created_at"],
+            [["i1", "p1", "One", "2022-02-01T10:00:00"]],
+        ),
+        comments=(
+            ["external_id", "idea", "author", "body", "created_at"],
+            [["c1", "i1", "p2", "Same day", "2022-02-01"], ["c2", "i1", "p2", "Day before", "2022-01-31"]],
+        ),
+        votes=(
+            ["idea", "voter", "created_at"],
+            [["i1", "p2", "2022-02-01"], ["i1", "p3", "2022-02-01T09:00:00"]],
+        ),
+        follows=(["idea", "person", "created_at"], [["i1", "p2", "2022-02-01"]]),
+    )
+    result = run_import(load_directory(directory))
+    assert [str(issue) for issue in result.plan.issues] == [
+        "comments.csv:3: rejected: comment dated before its idea (2022-02-01 10:00)",
+        "votes.csv:3: rejected: vote dated before its idea",  # a time was given: it is before
+    ]
+    idea = Idea.objects.get(external_id="i1")
+    assert Comment.objects.get(external_id="c1").created_at == idea.created_at
+    assert list(Vote.objects.values_list("voter__external_id", "created_at")) == [("p2", idea.created_at)]
+    assert Follow.objects.get().created_at == idea.created_at
