@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -383,6 +384,7 @@ class NeutralImport:
             if kind not in Entity.Kind.values:
                 self._reject(plan, "people", row, f"unknown entity_kind {kind!r}")
                 continue
+            language = self._language(plan, row)
             accepted.append(
                 (
                     row,
@@ -393,7 +395,7 @@ class NeutralImport:
                         "entity_path": path or None,
                         "job_title": clean_text(row.get("job_title"))[:200],
                         "date_joined": joined,
-                        "language": row.get("language")[:8] or None,
+                        "language": language,
                         "manager": row.get("manager") or None,
                     },
                 )
@@ -509,6 +511,20 @@ class NeutralImport:
             else:
                 table.unchanged += 1
         self._known_people = known_people | set(self._person_ids)
+
+    @staticmethod
+    def _language(plan: Plan, row: Row) -> str | None:
+        """One of the languages Ideabox speaks (settings.LANGUAGES, as the HR directory checks), or
+        None: a person is better served in the default language than by a code no page has."""
+        language = row.get("language").lower()
+        languages = [code for code, _label in settings.LANGUAGES]
+        if language and language not in languages:
+            reason = (
+                f"unknown language {row.get('language')[:40]!r} (expected {', '.join(languages)}): left empty"
+            )
+            plan.issues.append(Issue(row.file, row.line, reason, rejected=False))
+            return None
+        return language or None
 
     @staticmethod
     def _placeholder(ext: str) -> str:

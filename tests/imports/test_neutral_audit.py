@@ -321,3 +321,31 @@ def test_reactions_dated_by_day_on_the_ideas_day_are_kept_at_the_ideas_time(tmp_
     assert Comment.objects.get(external_id="c1").created_at == idea.created_at
     assert list(Vote.objects.values_list("voter__external_id", "created_at")) == [("p2", idea.created_at)]
     assert Follow.objects.get().created_at == idea.created_at
+
+
+# --- Languages ---------------------------------------------------------------------------------------------
+def test_a_language_ideabox_does_not_speak_is_left_empty_with_a_warning(tmp_path):
+    directory = export(
+        tmp_path / "export",
+        people=(
+            ["external_id", "name", "email", "language"],
+            [
+                ["p1", "Ann", "ann@example.com", "English"],
+                ["p2", "Bob", "bob@example.com", "de"],
+                ["p3", "Cy", "cy@example.com", "FR"],
+                ["p4", "Di", "di@example.com", ""],
+            ],
+        ),
+    )
+    result = run_import(load_directory(directory))
+    assert [str(issue) for issue in result.plan.issues] == [
+        "people.csv:2: warning: unknown language 'English' (expected fr, en): left empty",
+        "people.csv:3: warning: unknown language 'de' (expected fr, en): left empty",
+    ]
+    default = User._meta.get_field("language").default
+    assert dict(User.objects.values_list("external_id", "language")) == {
+        "p1": default,
+        "p2": default,
+        "p3": "fr",
+        "p4": default,
+    }
