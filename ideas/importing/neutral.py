@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from accounts.models import Entity, User
 from analytics.models import Visit
-from ideas.importing.reading import Issue, Row, Table, UnusableFile, read_csv
+from ideas.importing.reading import Issue, Row, Table, UnusableFile, ignored_columns_issue, read_csv
 from ideas.models import Campaign, Comment, Follow, Idea, IdeaLink, IdeaState, Tag, Theme, Vote
 from ideas.rendering import render_markdown, sanitize_html
 from moderation import workflow
@@ -100,6 +100,10 @@ def load_directory(directory: Path) -> dict[str, Table]:
             tables[name] = read_csv(path, required=required, optional=optional)
         except UnusableFile as error:
             problems.extend(error.problems)
+            continue
+        ignored = ignored_columns_issue(tables[name], filename)
+        if ignored:
+            tables[name].issues.insert(0, ignored)
     if problems:
         raise UnusableFile(problems)
     if not tables:
@@ -268,7 +272,7 @@ class NeutralImport:
         for table in self.tables.values():
             plan.issues.extend(table.issues)
         for name, table in self.tables.items():
-            plan.tables[name].rejected += len(table.issues)
+            plan.tables[name].rejected += sum(1 for issue in table.issues if issue.rejected)
         self._person_ids: dict[str, int | None] = {}  # external id -> pk (None: created by this run)
         self._idea_info: dict[str, tuple[datetime, str]] = {}  # external id -> (created, author)
         self._idea_rows: dict[str, Row] = {}  # external id -> its accepted row in ideas.csv

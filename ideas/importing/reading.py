@@ -5,6 +5,7 @@ every record with as many fields as the header. A file that cannot be used at al
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,22 @@ class UnusableFile(Exception):
 class Table:
     rows: list[Row] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)  # records unreadable as such (field count)
+    ignored: list[str] = field(default_factory=list)  # header columns not in the format
+    known: list[str] = field(default_factory=list)  # the format's columns absent from the header
+
+
+def ignored_columns_issue(table: Table, name: str) -> Issue | None:
+    """One warning for a file whose header has columns the format does not know: their values
+    would be dropped without a word (``votes`` for ``vote_count``...), so each is named, with the
+    closest column the header lacks when one is near (a cutoff of 0.5 still finds ``vote_count``
+    for ``votes``; ``description`` in ideas.csv finds nothing, and is only listed)."""
+    if not table.ignored:
+        return None
+    parts = []
+    for column in table.ignored:
+        close = difflib.get_close_matches(column, table.known, n=1, cutoff=0.5)
+        parts.append(f"{column} (did you mean {close[0]}?)" if close else column)
+    return Issue(name, 1, f"column(s) not in the format, ignored: {', '.join(parts)}", rejected=False)
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -104,8 +121,11 @@ def read_csv(path: Path, *, required: list[str], optional: list[str], label: str
                 )
             ]
         )
-    table = Table()
     known = set(required) | set(optional)
+    table = Table(
+        ignored=[c for c in columns if c and c not in known],
+        known=[c for c in [*required, *optional] if c not in columns],
+    )
     wanted = [(i, c) for i, c in enumerate(columns) if c in known]
     line = reader.line_num + 1
     while True:

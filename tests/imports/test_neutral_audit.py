@@ -349,3 +349,27 @@ def test_a_language_ideabox_does_not_speak_is_left_empty_with_a_warning(tmp_path
         "p3": "fr",
         "p4": default,
     }
+
+
+# --- Misnamed columns ------------------------------------------------------------------------------------
+def test_columns_the_format_does_not_know_are_named_once_per_file_with_the_closest_name(tmp_path):
+    directory = tmp_path / "export"
+    directory.mkdir()
+    (directory / "people.csv").write_text(
+        "external_id,name,e-mail,department\np1,Ann,ann@example.com,Sales\np2,Bob,bob@example.com,IT\n",
+        encoding="utf-8",
+    )
+    (directory / "ideas.csv").write_text(
+        "external_id,author,title,created_at,votes,description,status\n"
+        "i1,p1,Idea one,2022-01-01T10:00:00,42,A long body that is lost,deployed\n",
+        encoding="utf-8",
+    )
+    result = run_import(load_directory(directory))
+    assert [str(issue) for issue in result.plan.issues] == [
+        "people.csv:1: warning: column(s) not in the format, ignored: e-mail (did you mean email?), "
+        "department",
+        "ideas.csv:1: warning: column(s) not in the format, ignored: votes (did you mean vote_count?), "
+        "description, status (did you mean state?)",
+    ]
+    assert result.plan.rejects == []
+    assert result.summary["ideas"] == {"create": 1, "update": 0, "unchanged": 0, "rejected": 0}
