@@ -201,13 +201,24 @@ COMMENTS_EN = [
 ]
 
 
+def _french_object(action: str, subject: str) -> str:
+    """``action subject``, with French's contractions: "de le" is "du", "de les" is "des"."""
+    if action.endswith(" de"):
+        for article, contracted in (("le ", "du "), ("les ", "des ")):
+            if subject.startswith(article):
+                return f"{action[:-3]} {contracted}{subject[len(article) :]}"
+    return f"{action} {subject}"
+
+
 def _idea_text(rng: random.Random, index: int) -> tuple[str, str]:
     if rng.random() < 0.75:
         subject, action = rng.choice(SUBJECTS_FR), rng.choice(ACTIONS_FR)
-        title = f"{action} {subject} (#{index})"
+        title = _french_object(action, subject) + f" (#{index})"
+        verb = "nous font" if subject.startswith("les ") else "nous fait"
         body = (
-            f"**Constat** : aujourd'hui, {subject} nous fait perdre du temps chaque semaine.\n\n"
-            f"**Proposition** : {action.lower()} {subject} avec un outil partagé et une règle simple.\n\n"
+            f"**Constat** : aujourd'hui, {subject} {verb} perdre du temps chaque semaine.\n\n"
+            f"**Proposition** : {_french_object(action.lower(), subject)} avec un outil partagé "
+            "et une règle simple.\n\n"
             f"- gain de temps estimé\n- moins d'erreurs\n- une meilleure expérience pour tous"
         )
     else:

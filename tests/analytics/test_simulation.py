@@ -58,3 +58,19 @@ def test_model_deployment_is_reproduced_and_planted_segments_are_recovered(capsy
     second = snapshots.recompute(months=2)
     assert first == second
     assert sorted(SegmentSnapshot.objects.values_list("user_id", "month", "segments", "influence")) == rows
+
+
+def test_the_demo_ideas_are_written_in_correct_french():
+    """ "Réduire le coût de le support IT" was the demo's first impression on French readers."""
+    import random
+
+    from analytics.simulation import _idea_text
+
+    rng = random.Random(3)
+    texts = [_idea_text(rng, index) for index in range(400)]
+    french = [(title, body) for title, body in texts if "**Constat**" in body]
+    assert len(french) > 200
+    for title, body in french:
+        for wrong in (" de le ", " de les ", "les réunions nous fait", "les achats nous fait"):
+            assert wrong not in f" {title} {body}", (title, wrong)
+    assert any("coût du support IT" in title for title, _body in french)

@@ -245,3 +245,11 @@ def test_the_list_page_shows_a_new_idea_and_vote_at_once(client, org, listed):
     page = client.get("/ideas/?voted=on").content.decode()
     assert "Brand new idea" in page
     assert "Idea number 0" not in page  # not supported by Colin
+
+
+def test_the_wsgi_process_keeps_its_loaded_objects_out_of_the_collector():
+    import gc
+
+    import config.wsgi  # noqa: F401  (gunicorn's entry point)
+
+    assert gc.get_freeze_count() > 10_000
