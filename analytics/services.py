@@ -7,6 +7,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from analytics.models import IdeaView, Visit
+from config.rows import insert_once
 
 
 class _RecordedToday:
@@ -52,7 +53,7 @@ def record_visit(*, user_id: int) -> None:
             _visits.add(user_id)
             return
     try:
-        Visit.objects.bulk_create([Visit(user_id=user_id, day=day)], ignore_conflicts=True)
+        insert_once(Visit, user_id=user_id, day=day)
     except DatabaseError:
         return
     with contextlib.suppress(Exception):  # the insert above is idempotent; the cache only saves writes
@@ -66,7 +67,6 @@ def record_idea_view(*, user_id: int | None = None, idea_id: int, user=None) -> 
         return
     if (user_id, idea_id) in _views:  # recorded today by this process: the insert would do nothing
         return
-    IdeaView.objects.bulk_create(
-        [IdeaView(user_id=user_id, idea_id=idea_id, day=timezone.localdate())], ignore_conflicts=True
-    )
+    # One statement (INSERT ... ON CONFLICT DO NOTHING), without bulk_create's machinery.
+    insert_once(IdeaView, user_id=user_id, idea_id=idea_id, day=timezone.localdate())
     transaction.on_commit(lambda: _views.add((user_id, idea_id)))
