@@ -22,9 +22,19 @@ class NavItem:
 class Shell:
     nav: list[NavItem] = field(default_factory=list)
     bottom_nav: list[NavItem] = field(default_factory=list)
+    # What the phone's bottom bar has no room for (the role's pages, the leaderboard): its "More" menu.
+    more_nav: list[NavItem] = field(default_factory=list)
     unread: int = 0
     notifications_url: str = ""
     me_url: str = ""
+
+    @property
+    def more_count(self) -> int:
+        return sum(item.count for item in self.more_nav)
+
+    @property
+    def more_current(self) -> bool:
+        return any(item.current for item in self.more_nav)
 
 
 def _url(name: str) -> str | None:
@@ -97,4 +107,5 @@ def build_shell(request) -> Shell:
         ),
         NavItem(_("Me"), shell.me_url, "user", 0, path.startswith(shell.me_url)),
     ]
+    shell.more_nav = shell.nav[3:]
     return shell

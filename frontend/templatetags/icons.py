@@ -36,6 +36,7 @@ PATHS = {
     "pipeline": '<path d="M4 4h16l-6 8v6l-4 2v-8z"/>',
     "flag": '<path d="M4 22V4h13l-2 4 2 4H4"/>',
     "search": '<circle cx="11" cy="11" r="7"/><path d="M21 21l-5-5"/>',
+    "menu": '<path d="M4 6h16M4 12h16M4 18h16"/>',
 }
 FALLBACK = '<circle cx="12" cy="12" r="9"/>'
 PATHS[""] = FALLBACK

@@ -123,6 +123,21 @@
     document.querySelectorAll(".table-wrap, .table-wrap > table").forEach(function (el) { observer.observe(el); });
   }
 
+  // The phone's "More" menu (a <details>): Escape closes it and gives the focus back to its
+  // toggle; a tap elsewhere closes it too.
+  var more = document.getElementById("more-menu");
+  if (more) {
+    more.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && more.open) {
+        more.open = false;
+        more.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (more.open && !more.contains(event.target)) more.open = false;
+    });
+  }
+
   // Confirmations without inline handlers: <button data-confirm="...">
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-confirm]");
