@@ -62,8 +62,32 @@ def idea_moderation_context(*, idea: Idea, user) -> dict:
         "merge_record": MergeRecord.objects.filter(source=idea, undone_at__isnull=True).first()
         if idea.state == S.MERGED and roles & {workflow.CORRESPONDENT, workflow.COMMUNITY_MANAGER}
         else None,
+        "merges_in": merges_undoable_into(idea=idea, user=user),
     }
     return context
+
+
+def may_undo_merge(*, user, record: MergeRecord, source: Idea) -> bool:
+    """The rule ``services.merge_undo`` applies (through the workflow table), for the button."""
+    rule = workflow.TRANSITIONS.get((S.MERGED, record.source_state))
+    return (
+        source.state == S.MERGED
+        and rule is not None
+        and bool(rule.roles & workflow.roles_for(user=user, idea=source))
+    )
+
+
+def merges_undoable_into(*, idea: Idea, user) -> list[MergeRecord]:
+    """Merges into ``idea`` not undone yet that ``user`` may undo. The merged idea's page sends
+    everyone but its authors here, so this is where a correspondent finds the Undo button."""
+    if not (user.is_correspondent or user.is_community_manager):
+        return []  # nobody else holds a role that undoes a merge: no query on most pages
+    records = MergeRecord.objects.filter(target=idea, undone_at__isnull=True).select_related("source__domain")
+    return [
+        record
+        for record in records.order_by("-at", "-id")
+        if may_undo_merge(user=user, record=record, source=record.source)
+    ]
 
 
 def queue_for(*, user) -> QuerySet[Idea]:
