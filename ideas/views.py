@@ -338,11 +338,30 @@ def comment_fragment(request, comment_pk):
 @login_required
 @require_POST
 def comment_edit(request, comment_pk):
+    """The comment's author edits it; an htmx request gets the comment back (its replies stay
+    where they are: only the comment's own part is swapped)."""
     comment = _comment_for(request, comment_pk)
+    error = None
     try:
         services.comment_edit(comment=comment, actor=request.user, body=request.POST.get("body", ""))
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _errors_text(error) if isinstance(error, ValidationError) else str(error))
+    except ValidationError as exc:
+        error = _errors_text(exc)
+    except PermissionDenied as exc:
+        if request.htmx:
+            raise
+        error = str(exc)
+    if request.htmx:
+        comment.shown = True  # its author sees it, hidden or not
+        context = {
+            "comment": comment,
+            "idea": comment.idea,
+            "is_author": selectors.is_author(user=request.user, idea=comment.idea),
+            "edit_error": error,
+            "edit_body": request.POST.get("body", "") if error else None,
+        }
+        return render(request, "ideas/_comment_main.html", context, status=422 if error else 200)
+    if error:
+        messages.error(request, error)
     return redirect(f"{comment.idea.get_absolute_url()}#comment-{comment.pk}")
 
 
