@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
-from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -90,11 +90,11 @@ def dashboard(request):
 @require_GET
 def executive(request):
     if not _can_see_aggregates(request.user):
-        return HttpResponseForbidden(_("The dashboards are for executives and community managers."))
+        raise PermissionDenied(_("The dashboards are for executives and community managers."))
     try:
         window_from(request)
     except ValidationError as error:
-        return HttpResponse(" ".join(error.messages), status=400)
+        return render(request, "400.html", {"message": " ".join(error.messages)}, status=400)
     # The chosen window is passed on to the charts' data URLs: ?days=N, or ?start=&end= (imported
     # history lies years back, beyond the tabs).
     if request.GET.get("start") and request.GET.get("end"):
@@ -113,7 +113,7 @@ DRAFT_KEY = "segment_message_draft"
 @require_GET
 def community(request):
     if not _can_see_people(request.user):
-        return HttpResponseForbidden(_("Segments and people are shown to community managers only."))
+        raise PermissionDenied(_("Segments and people are shown to community managers only."))
     return render(
         request,
         "analytics/community.html",
@@ -131,7 +131,7 @@ def community(request):
 @require_GET
 def segment_people(request, segment):
     if not _can_see_people(request.user):
-        return HttpResponseForbidden(_("Lists of names are shown to community managers only."))
+        raise PermissionDenied(_("Lists of names are shown to community managers only."))
     if segment not in SEGMENTS:
         raise Http404
     rows = snapshots.members(segment=segment).select_related("user__entity").order_by("-influence")[:500]
@@ -178,8 +178,8 @@ def message_segment(request):
             subject=request.POST.get("subject", ""),
             body=request.POST.get("body", ""),
         )
-    except PermissionDenied:
-        return HttpResponseForbidden(_("Only community managers write to a segment."))
+    except PermissionDenied as error:
+        raise PermissionDenied(_("Only community managers write to a segment.")) from error
     except ValidationError as error:
         messages.error(
             request,
@@ -204,7 +204,7 @@ def person(request, pk):
     subject = get_object_or_404(User, pk=pk)
     if subject.pk != request.user.pk:
         if not _can_see_people(request.user):
-            return HttpResponseForbidden(_("Only community managers see other people's analytics."))
+            raise PermissionDenied(_("Only community managers see other people's analytics."))
         PersonalDataAudit.objects.create(
             actor=request.user, subject=subject, action=PersonalDataAudit.Action.PROFILE_VIEW
         )

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -39,7 +39,7 @@ def _error_text(error) -> str:
 @require_GET
 def queue(request):
     if not (request.user.is_correspondent or request.user.is_community_manager):
-        return HttpResponseForbidden(_("The queue is for functional correspondents."))
+        raise PermissionDenied(_("The queue is for functional correspondents."))
     ideas = selectors.queue_for(user=request.user)
     domain, entity, state = (
         as_id(request.GET.get("domain")),
@@ -220,7 +220,7 @@ def assessments(request):
 @require_GET
 def pipeline(request):
     if not (request.user.is_executive or request.user.is_community_manager):
-        return HttpResponseForbidden(_("The pipeline board is for executives and community managers."))
+        raise PermissionDenied(_("The pipeline board is for executives and community managers."))
     columns = []
     for state in (S.SHORTLISTED, S.IN_ANALYSIS, S.PROJECT, S.PILOT, S.DEPLOYED, S.DECLINED):
         ideas = list(
@@ -268,7 +268,7 @@ def report(request, kind, pk):
 @login_required
 def reports(request):
     if not (request.user.is_community_manager or request.user.is_correspondent):
-        return HttpResponseForbidden(_("The review queue is for correspondents and community managers."))
+        raise PermissionDenied(_("The review queue is for correspondents and community managers."))
     if request.method == "POST":
         idea = Idea.objects.filter(pk=as_id(request.POST.get("idea"))).first()
         comment = Comment.objects.filter(pk=as_id(request.POST.get("comment"))).first()
