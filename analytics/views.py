@@ -4,6 +4,7 @@ data, and each person's own segments. Charts are drawn by Chart.js from the JSON
 from __future__ import annotations
 
 import csv
+import json
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -12,8 +13,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -127,37 +129,56 @@ def community(request):
     )
 
 
+SEGMENT_PAGE_SIZE = 100
+
+
+class _Echo:
+    """A file-like object that hands back what is written: csv.writer's output, row by row."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _segment_csv_rows(rows, segment: str):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(["name", "email", "entity", "segments", "reasons"])
+    for row in rows.iterator(chunk_size=2000):
+        yield writer.writerow(
+            [
+                _csv_safe(row.user.display_name),
+                row.user.email,
+                _csv_safe(str(row.user.entity or "")),
+                " ".join(row.segments),
+                _csv_safe(json.dumps(row.reasons.get(segment, {}), sort_keys=True)),
+            ]
+        )
+
+
 @login_required
 @require_GET
 def segment_people(request, segment):
+    """The people of a segment, a page at a time; the CSV streams every one of them (a segment of
+    a large organisation holds tens of thousands of people)."""
     if not _can_see_people(request.user):
         raise PermissionDenied(_("Lists of names are shown to community managers only."))
     if segment not in SEGMENTS:
         raise Http404
-    rows = snapshots.members(segment=segment).select_related("user__entity").order_by("-influence")[:500]
+    rows = snapshots.members(segment=segment).select_related("user__entity").order_by("-influence", "user_id")
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _segment_csv_rows(rows, segment), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="segment-{segment}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["name", "email", "entity", "segments", "reasons"])
-        for row in rows:
-            writer.writerow(
-                [
-                    _csv_safe(row.user.display_name),
-                    row.user.email,
-                    _csv_safe(str(row.user.entity or "")),
-                    " ".join(row.segments),
-                    _csv_safe(str(row.reasons.get(segment, {}))),
-                ]
-            )
         return response
+    page = Paginator(rows, SEGMENT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "analytics/segment.html",
         {
             "segment": segment,
             "label": SEGMENT_LABELS[segment],
-            "rows": rows,
+            "page": page,
+            "rows": page.object_list,
             "month": snapshots.latest_month(),
         },
     )
