@@ -25,6 +25,7 @@ from moderation.models import ContentReport, ExpertAssessment, MergeRecord
 from moderation.workflow import IdeaMoved
 
 S = IdeaState
+PIPELINE_COLUMN_SIZE = 25
 
 
 def _error_text(error) -> str:
@@ -226,14 +227,17 @@ def pipeline(request):
         ideas = list(
             Idea.objects.filter(state=state)
             .select_related("theme", "target_entity")
-            .order_by("-vote_count", "-id")[:25]
+            .order_by("-vote_count", "-id")[:PIPELINE_COLUMN_SIZE]
         )
+        count = Idea.objects.filter(state=state).count()
+        # A full column links to the idea list filtered on its state, which shows them all.
         columns.append(
             {
                 "state": state,
                 "label": S(state).label,
                 "ideas": ideas,
-                "count": Idea.objects.filter(state=state).count(),
+                "count": count,
+                "more": count > len(ideas),
             }
         )
     scores = selectors.scorecards_for([idea.pk for column in columns for idea in column["ideas"]])
