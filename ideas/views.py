@@ -308,6 +308,9 @@ def comment_create(request, pk):
                 "comment_form": CommentForm(),
                 "is_author": False,
                 "idea_open": True,
+                # Only then does the page hold the "no comment yet" line (an out-of-band delete
+                # without its target logs htmx:oobErrorNoTarget).
+                "first_comment": not Comment.objects.filter(idea=idea).exclude(pk=comment.pk).exists(),
             },
         )
     if comment is None:
