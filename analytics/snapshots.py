@@ -8,22 +8,24 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from analytics.models import SegmentSnapshot
 from analytics.segments import SEGMENTS, Window, compute_segments, thresholds
 from config.bulk import bulk_insert
 
-# The interaction mode advised for animating each segment (DESIGN.md section 6).
+# The interaction mode advised for animating each segment (DESIGN.md section 6), shown on the
+# community dashboard in the reader's language.
 INTERACTION_MODES = {
-    "inactive": "one-to-one nudges",
-    "passive": "one-to-one nudges",
-    "occasional": "one-to-many announcements",
-    "regular": "one-to-many announcements",
-    "big_contributor": "many-to-many debates",
-    "facilitator": "many-to-many debates",
-    "idea_developer": "many-to-one idea challenges",
-    "influencer": "many-to-one idea challenges",
-    "top_manager": "one-to-many announcements",
+    "inactive": gettext_lazy("one-to-one nudges"),
+    "passive": gettext_lazy("one-to-one nudges"),
+    "occasional": gettext_lazy("one-to-many announcements"),
+    "regular": gettext_lazy("one-to-many announcements"),
+    "big_contributor": gettext_lazy("many-to-many debates"),
+    "facilitator": gettext_lazy("many-to-many debates"),
+    "idea_developer": gettext_lazy("many-to-one idea challenges"),
+    "influencer": gettext_lazy("many-to-one idea challenges"),
+    "top_manager": gettext_lazy("one-to-many announcements"),
 }
 
 
@@ -125,7 +127,7 @@ def segment_map(*, month: date | None = None) -> list[dict]:
             "segment": s,
             "headcount": len(influence.get(s, [])),
             "median_influence": statistics.median(influence[s]) if influence.get(s) else 0.0,
-            "mode": INTERACTION_MODES.get(s, ""),
+            "mode": str(INTERACTION_MODES.get(s, "")),  # translated now: the payload is cached as JSON
         }
         for s in SEGMENTS
     ]

@@ -19,7 +19,7 @@ from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Entity, PersonalDataAudit, User
@@ -42,6 +42,29 @@ SEGMENT_LABELS = {
     "occasional": gettext_lazy("Occasional contributors"),
     "passive": gettext_lazy("Passive users"),
     "inactive": gettext_lazy("Inactive"),
+}
+
+
+# What the figures behind a segment mean (analytics.segments writes them under these keys).
+REASON_LABELS = {
+    "visits": pgettext_lazy("segment reason", "visits"),
+    "ideas": pgettext_lazy("segment reason", "ideas"),
+    "comments": pgettext_lazy("segment reason", "comments"),
+    "votes": pgettext_lazy("segment reason", "votes"),
+    "months_with_contributions": pgettext_lazy("segment reason", "months with contributions"),
+    "of_months": pgettext_lazy("segment reason", "months considered"),
+    "score": pgettext_lazy("segment reason", "contribution score"),
+    "influence": pgettext_lazy("segment reason", "influence"),
+    "colleagues_reached": pgettext_lazy("segment reason", "colleagues reached"),
+    "entities_reached": pgettext_lazy("segment reason", "entities reached"),
+    "authors_helped": pgettext_lazy("segment reason", "authors helped"),
+    "share_on_others": pgettext_lazy("segment reason", "share of comments on others' ideas"),
+    "helpful_comments": pgettext_lazy("segment reason", "comments marked helpful"),
+    "ideas_advanced_after_contribution": pgettext_lazy(
+        "segment reason", "ideas advanced after a contribution"
+    ),
+    "dormant_ideas_revived": pgettext_lazy("segment reason", "dormant ideas revived"),
+    "decisions": pgettext_lazy("segment reason", "decisions"),
 }
 
 
@@ -279,7 +302,7 @@ def _compute(request, name):
         return {
             "month": str(snapshots.latest_month() or ""),
             "rows": rows,
-            "message": "" if rows else "Segments are not computed yet: run recompute_analytics.",
+            "message": "" if rows else _("Segments are not computed yet: run recompute_analytics."),
         }
     if name == "migration":
         months = snapshots.latest_two_months()

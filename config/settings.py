@@ -419,9 +419,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 
 # --- Product settings ---------------------------------------------------------------------
-IDEABOX_OBJECTIVE = get_str(
-    "IDEABOX_OBJECTIVE",
-    "Every employee's idea reaches the expert who can make it happen, whatever their place in the hierarchy.",
+# A sentence set in the environment is shown as written; the default one is translated.
+IDEABOX_OBJECTIVE = get_str("IDEABOX_OBJECTIVE") or _(
+    "Every employee's idea reaches the expert who can make it happen, whatever their place in the hierarchy."
 )
 
 VOTE_PAIR_MONTHLY_CAP = get_int("VOTE_PAIR_MONTHLY_CAP", 5, minimum=0)
