@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Entity(models.Model):
@@ -247,7 +248,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         COMMENT = "comment", _("New comment")
-        REPLY = "reply", _("Reply")
+        REPLY = "reply", pgettext_lazy("notification kind", "Reply")  # the noun, not the button
         MENTION = "mention", _("Mention")
         VOTE_MILESTONE = "vote_milestone", _("Vote milestone")
         STATE_CHANGE = "state_change", _("State change")
