@@ -174,6 +174,10 @@ def idea_edit(request, pk=None):
             else:
                 messages.success(request, _("Draft saved. Only you can see it."))
             return redirect(idea)
+    if request.method == "POST" and request.FILES and form.errors and "attachments" not in form.errors:
+        # The page comes back with the text kept, but a browser never refills a file input: say so,
+        # or saving again would create the idea without the file.
+        form.add_error("attachments", _("Your file was not kept: choose it again before saving."))
     return render(request, "ideas/form.html", {"form": form, "idea": idea})
 
 

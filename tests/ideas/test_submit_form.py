@@ -161,3 +161,17 @@ def test_the_idea_page_shows_its_tags_and_attachments_and_reads_them_only_when_t
     )
     assert "ideas_attachment" not in tables
     assert "ideas_tag" not in tables
+
+
+def test_a_file_sent_with_a_mistake_elsewhere_is_asked_for_again(alice, org):
+    """The text comes back kept, the file cannot (no browser refills a file input): the page says
+    so, or saving again would create the idea without it."""
+    picture = SimpleUploadedFile("chart.png", png_bytes(), content_type="image/png")
+    response = alice.post("/ideas/new/", valid(org, title="abc", save="1", attachments=picture))
+    assert response.status_code == 200
+    assert "choose it again before saving" in response.content.decode()
+    assert not Idea.objects.exists()
+    assert not Attachment.objects.exists()
+    # Without a file, the same mistake asks for nothing more.
+    response = alice.post("/ideas/new/", valid(org, title="abc", save="1"))
+    assert "choose it again" not in response.content.decode()
