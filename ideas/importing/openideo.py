@@ -6,12 +6,14 @@ reject is reported against the file the customer gave us. Validation, idempotenc
 the neutral importer's job.
 
 Mapping (the data's README: ../shared/data/openideo/README.md):
-- a challenge is a campaign; its dates are those of its ideas and comments (the export has none);
+- a challenge is a campaign, from its first idea to the minute after its last (the export has no
+  dates; comments go on for years after the submissions closed);
 - a person (users.csv has one row per person and challenge) is one account without e-mail, named
   "OpenIDEO member <first 6 characters of the id>", in the entity of their ``company_id`` (a hashed
   organisation) below the prefix, or in "OpenIDEO (unknown organisation)" when it is unknown;
 - an idea's ``applause`` is its historical support (voters unknown: no votes are invented);
-- a winner is deployed at the end of its challenge, every other idea is published;
+- a winner is deployed when its challenge closed (the minute after its last idea), every other idea
+  is published;
 - the idea ``type`` (inspiration, concept) and ``themes`` become tags;
 - a "built upon" link (the target was built upon the source) is a ``built_upon`` idea link;
 - comments are flat in the export (their reply structure was lost), so none has a parent;
@@ -21,6 +23,7 @@ Mapping (the data's README: ../shared/data/openideo/README.md):
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ideas.importing.reading import Row, Table, UnusableFile, read_csv
@@ -60,6 +63,15 @@ def comment_id(challenge: str, idea: str, seq: str) -> str:
 
 def organisation_name(company_id: str) -> str:
     return f"Organisation {company_id[:8]}"
+
+
+def _minute_after(when: str) -> str:
+    """The minute after an export's timestamp (``2010-07-02T11:45:00``), or "" if it is unreadable
+    (the importer then says so on the rows that carry it)."""
+    try:
+        return (datetime.fromisoformat(when) + timedelta(minutes=1)).isoformat()
+    except ValueError:
+        return ""
 
 
 def load_openideo(directory: Path) -> dict[str, Table]:
@@ -113,14 +125,14 @@ def load_openideo(directory: Path) -> dict[str, Table]:
             )
         )
 
-    # Challenges end with their last activity: that is when winners were chosen.
-    last_activity: dict[str, str] = defaultdict(str)
+    # The export has no challenge dates. A challenge's submissions close with its last idea, and its
+    # winners are chosen then: comments go on for years on a few ideas (challenge 0's last idea is
+    # of 2010-07-02, its last comment of 2013-03-19), and dating the end by them made every winner
+    # deployed in 2013 and every challenge run for about three years.
+    closed: dict[str, str] = defaultdict(str)
     for row in source["ideas.csv"].rows:
-        last_activity[row.get("challenge_no")] = max(
-            last_activity[row.get("challenge_no")], row.get("created")
-        )
-    for row in source["comments.csv"].rows:
-        last_activity[row.get("challenge_no")] = max(last_activity[row.get("challenge_no")], row.get("date"))
+        closed[row.get("challenge_no")] = max(closed[row.get("challenge_no")], row.get("created"))
+    closed = {challenge: _minute_after(last) for challenge, last in closed.items()}
 
     campaigns = [
         Row(
@@ -132,7 +144,7 @@ def load_openideo(directory: Path) -> dict[str, Table]:
                 "question": row.get("title"),
                 "description": f"OpenIDEO challenge: <{row.get('link')}>" if row.get("link") else "",
                 "starts_at": row.get("start_date"),
-                "ends_at": row.get("end_date"),
+                "ends_at": row.get("end_date") or closed.get(row.get("challenge_no"), ""),
             },
         )
         for row in source["challenges.csv"].rows
@@ -155,7 +167,7 @@ def load_openideo(directory: Path) -> dict[str, Table]:
                     "body_format": "markdown",  # plain text with HTML fragments: Markdown keeps both
                     "created_at": row.get("created"),
                     "state": "deployed" if winner else "published",
-                    "state_changed_at": last_activity[challenge] if winner else "",
+                    "state_changed_at": closed.get(challenge, "") if winner else "",
                     "vote_count": row.get("applause") or "0",
                     "tags": ";".join(t.strip().replace(";", " ") for t in tags if t and t.strip()),
                 },

@@ -11,7 +11,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.apps import apps
@@ -276,3 +276,24 @@ def test_a_built_upon_link_is_strong_uptake_of_the_source_author(imported):
     edge = (link.target.author_id, link.source.author_id, WEIGHTS["built_upon"])
     assert edge in edges
     assert WEIGHTS["built_upon"] > WEIGHTS["comment"]
+
+
+def test_winners_are_deployed_when_their_challenge_closed_not_at_its_last_comment(imported):
+    """The export has no challenge dates; comments go on for years after submissions closed, on a few
+    ideas. A challenge closes the minute after its last idea: its winners are deployed then, and the
+    campaign ends then (dated by the last comment, every winner was deployed in 2013)."""
+    last_idea: dict[str, str] = {}
+    for _line, row in read("ideas.csv"):
+        last_idea[row["challenge_no"]] = max(last_idea.get(row["challenge_no"], ""), row["created"])
+    minute = timedelta(minutes=1)
+    closed = {
+        f"openideo:challenge:{challenge}": datetime.fromisoformat(last).replace(tzinfo=UTC) + minute
+        for challenge, last in last_idea.items()
+    }
+    campaigns = dict(Campaign.objects.values_list("external_id", "ends_at"))
+    assert campaigns == {ext: closed[ext] for ext in campaigns}
+    deployed = Idea.objects.filter(state="deployed").values_list("campaign__external_id", "state_changed_at")
+    assert len(deployed) == 171
+    assert all(changed == closed[campaign] for campaign, changed in deployed)
+    years = {changed.year for _campaign, changed in deployed}
+    assert len(years) > 1  # the gains chart spans the challenges' years, not one
