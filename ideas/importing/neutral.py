@@ -342,7 +342,7 @@ class NeutralImport:
 
     # People ------------------------------------------------------------------------------------
     def _entity_tree(self) -> dict[tuple[str, ...], int]:
-        rows = list(Entity.objects.values_list("pk", "parent_id", "name"))
+        rows = list(Entity.objects.order_by("pk").values_list("pk", "parent_id", "name"))
         by_pk = {pk: (parent, name) for pk, parent, name in rows}
         paths: dict[int, tuple[str, ...]] = {}
 
@@ -354,9 +354,22 @@ class NeutralImport:
 
         return {path_of(pk): pk for pk in by_pk}
 
+    def _spelled(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        """``path`` as the entities already known (or met earlier in the file) spell it, whatever its
+        case: the HR directory matches entities so, and "ACME/sales" beside "Acme/Sales" made a
+        second tree that split participation by entity."""
+        spelled: tuple[str, ...] = ()
+        for name in path:
+            candidate = (*spelled, name)
+            spelled = self._spellings.setdefault(tuple(part.casefold() for part in candidate), candidate)
+        return spelled
+
     def _plan_people(self, plan: Plan) -> None:
         rows = self._rows("people")
         self._tree = self._entity_tree()
+        self._spellings: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for known in self._tree:  # in creation order: the oldest spelling wins
+            self._spellings.setdefault(tuple(part.casefold() for part in known), known)
         known_people = set(
             User.objects.filter(external_id__isnull=False).values_list("external_id", flat=True)
         )
@@ -381,8 +394,9 @@ class NeutralImport:
             joined = self._when(plan, "people", row, "joined_at", required=False)
             if joined is False:
                 continue
-            path = self.prefix + tuple(
-                clean_text(p).strip()[:200] for p in row.get("entity").split("/") if p.strip()
+            path = self._spelled(
+                self.prefix
+                + tuple(clean_text(p).strip()[:200] for p in row.get("entity").split("/") if p.strip())
             )
             kind = row.get("entity_kind").lower() or Entity.Kind.DEPARTMENT
             if kind not in Entity.Kind.values:

@@ -373,3 +373,40 @@ def test_columns_the_format_does_not_know_are_named_once_per_file_with_the_close
     ]
     assert result.plan.rejects == []
     assert result.summary["ideas"] == {"create": 1, "update": 0, "unchanged": 0, "rejected": 0}
+
+
+# --- Entity names that differ only in case ---------------------------------------------------------
+def test_an_entity_spelled_in_another_case_is_the_same_entity(tmp_path):
+    from accounts.models import Entity
+
+    write_csv(
+        tmp_path / "directory.csv",
+        ["email", "name", "entity_path", "manager_email", "job_title", "site", "language", "roles"],
+        [["zed@example.com", "Zed", "Acme/Sales", "", "Rep", "Paris", "en", ""]],
+    )
+    call_command("import_directory", str(tmp_path / "directory.csv"), "--allow-mass-deactivation")
+    before = set(Entity.objects.values_list("name", flat=True))
+    directory = export(
+        tmp_path / "export",
+        people=(
+            ["external_id", "name", "email", "entity"],
+            [
+                ["p1", "Ann", "ann@example.com", "ACME/sales"],
+                ["p2", "Bob", "bob@example.com", "Acme/Sales "],
+                ["p3", "Cy", "cy@example.com", "acme / SALES"],
+                ["p4", "Di", "di@example.com", "acme/sales/NEW team"],
+                ["p5", "Ed", "ed@example.com", "ACME/Sales/new Team"],
+            ],
+        ),
+    )
+    run_import(load_directory(directory))
+    sales = Entity.objects.get(name="Sales")
+    assert set(User.objects.filter(external_id__in=["p1", "p2", "p3"]).values_list("entity", flat=True)) == {
+        sales.pk
+    }
+    # A new entity is created once, spelled as first met, below the existing one.
+    assert set(Entity.objects.values_list("name", flat=True)) - before == {"NEW team"}
+    team = Entity.objects.get(name="NEW team")
+    assert team.parent_id == sales.pk
+    teams = set(User.objects.filter(external_id__in=["p4", "p5"]).values_list("entity", flat=True))
+    assert teams == {team.pk}
