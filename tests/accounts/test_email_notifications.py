@@ -138,3 +138,12 @@ def test_notification_list_mark_read(org, client):
     assert other == 1
     bob_note = Notification.objects.get(event_key="x:3")
     assert client.post(f"/me/notifications/{bob_note.pk}/read/").status_code == 404
+
+
+def test_each_preference_is_a_labelled_field_not_a_table_cell(org, client):
+    """In a table the selects were cut off on a phone ("Récapitulat…" for both digests)."""
+    client.force_login(org.alice)
+    page = client.get("/me/notifications/settings/").content.decode()
+    assert "<table" not in page
+    fields = re.findall(r'<div class="field"><label for="pref-(\w+)">.*?<select id="pref-\1"', page, re.S)
+    assert len(fields) >= 5
