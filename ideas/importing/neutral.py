@@ -275,6 +275,7 @@ class NeutralImport:
             plan.tables[name].rejected += sum(1 for issue in table.issues if issue.rejected)
         self._person_ids: dict[str, int | None] = {}  # external id -> pk (None: created by this run)
         self._idea_info: dict[str, tuple[datetime, str]] = {}  # external id -> (created, author)
+        self._co_authors: dict[str, set[str]] = {}  # idea external id -> its co-authors' external ids
         self._idea_rows: dict[str, Row] = {}  # external id -> its accepted row in ideas.csv
         self._comment_info: dict[str, tuple[str, str | None]] = {}  # external id -> (idea, parent)
         self._campaign_ids: set[str] = set()
@@ -759,6 +760,7 @@ class NeutralImport:
             accepted.append((row, values))
             self._idea_rows[ext] = row
             self._idea_info[ext] = (created, author)
+            self._co_authors[ext] = set(co_authors)
             plan.ideas_in_files.add(ext)
             plan.activity.add((author, created))
             if campaign:
@@ -783,6 +785,10 @@ class NeutralImport:
         )
         for ext, created, author in known:
             self._idea_info.setdefault(ext, (created, author))
+        for ext, person in Idea.co_authors.through.objects.filter(
+            idea__external_id__isnull=False, user__external_id__isnull=False
+        ).values_list("idea__external_id", "user__external_id"):
+            self._co_authors.setdefault(ext, set()).add(person)
         table = plan.tables["ideas"]
         for _row, values in accepted:
             current = existing.get(values["external_id"])
@@ -946,6 +952,9 @@ class NeutralImport:
                 continue
             if name == "votes" and person == self._idea_info[idea][1]:
                 self._reject(plan, name, row, "a vote on one's own idea (refused in Ideabox)")
+                continue
+            if name == "votes" and person in self._co_authors.get(idea, ()):
+                self._reject(plan, name, row, "a co-author's vote on their idea (refused in Ideabox)")
                 continue
             if not self._dedupe(plan, name, row, (idea, person), seen, what=f"{name[:-1]} of {person!r} on"):
                 continue

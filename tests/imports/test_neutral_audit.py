@@ -410,3 +410,32 @@ def test_an_entity_spelled_in_another_case_is_the_same_entity(tmp_path):
     assert team.parent_id == sales.pk
     teams = set(User.objects.filter(external_id__in=["p4", "p5"]).values_list("entity", flat=True))
     assert teams == {team.pk}
+
+
+# --- A co-author's vote ------------------------------------------------------------------------------
+def test_a_co_authors_vote_on_their_idea_is_rejected_as_in_ideabox(tmp_path):
+    people = (
+        ["external_id", "name", "email"],
+        [["p1", "Ann", "ann@example.com"], ["p2", "Bob", "bob@example.com"], ["p3", "Cy", "cy@example.com"]],
+    )
+    directory = export(
+        tmp_path / "export",
+        people=people,
+        ideas=(
+            ["external_id", "author", "title", "created_at", "co_authors"],
+            [["i1", "p1", "One", "2022-01-01", "p2"]],
+        ),
+        votes=(["idea", "voter", "created_at"], [["i1", "p2", "2022-01-02"], ["i1", "p3", "2022-01-02"]]),
+    )
+    result = run_import(load_directory(directory))
+    assert "votes.csv:2: rejected: a co-author's vote on their idea (refused in Ideabox)" in issues(result)
+    assert list(Vote.objects.values_list("voter__external_id", flat=True)) == ["p3"]
+    # The co-authorship may come from an earlier import: the rule holds on the next one too.
+    again = export(
+        tmp_path / "again",
+        people=people,
+        votes=(["idea", "voter", "created_at"], [["i1", "p2", "2022-01-03"]]),
+    )
+    result = run_import(load_directory(again))
+    assert "votes.csv:2: rejected: a co-author's vote on their idea (refused in Ideabox)" in issues(result)
+    assert Vote.objects.count() == 1
