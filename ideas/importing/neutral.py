@@ -419,6 +419,7 @@ class NeutralImport:
                     },
                 )
             )
+        self._break_manager_cycles(plan, accepted)
         file_ids = {values["external_id"] for _row, values in accepted}
         existing = _existing(
             User,
@@ -530,6 +531,29 @@ class NeutralImport:
             else:
                 table.unchanged += 1
         self._known_people = known_people | set(self._person_ids)
+
+    @staticmethod
+    def _break_manager_cycles(plan: Plan, accepted: list[tuple[Row, dict]]) -> None:
+        """A person managed, through the chain, by themselves (the files' managers over those
+        already in the database) keeps no manager from this file, with a warning naming the
+        chain: the HR directory refuses such cycles too, and reporting lines would loop."""
+        managers = dict(
+            User.objects.filter(external_id__isnull=False, manager__external_id__isnull=False).values_list(
+                "external_id", "manager__external_id"
+            )
+        )
+        managers.update({values["external_id"]: values["manager"] for _row, values in accepted})
+        for row, values in accepted:
+            chain, person = [values["external_id"]], values["manager"]
+            while person and person not in chain:
+                chain.append(person)
+                person = managers.get(person)
+            if person == values["external_id"]:
+                cycle = " -> ".join([*chain, person])
+                plan.issues.append(
+                    Issue(row.file, row.line, f"manager cycle {cycle}: manager left empty", rejected=False)
+                )
+                values["manager"] = None
 
     @staticmethod
     def _language(plan: Plan, row: Row) -> str | None:

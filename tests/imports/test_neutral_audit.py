@@ -439,3 +439,28 @@ def test_a_co_authors_vote_on_their_idea_is_rejected_as_in_ideabox(tmp_path):
     result = run_import(load_directory(again))
     assert "votes.csv:2: rejected: a co-author's vote on their idea (refused in Ideabox)" in issues(result)
     assert Vote.objects.count() == 1
+
+
+# --- Manager cycles ------------------------------------------------------------------------------
+def test_a_manager_cycle_is_broken_with_a_warning_naming_the_chain(tmp_path):
+    directory = export(
+        tmp_path / "export",
+        people=(
+            ["external_id", "name", "email", "manager"],
+            [
+                ["p1", "Ann", "ann@example.com", "p2"],
+                ["p2", "Bob", "bob@example.com", "p3"],
+                ["p3", "Cy", "cy@example.com", "p1"],
+                ["p4", "Di", "di@example.com", "p1"],
+            ],
+        ),
+    )
+    result = run_import(load_directory(directory))
+    warnings = [text for text in issues(result) if "manager cycle" in text]
+    assert warnings == [
+        "people.csv:2: warning: manager cycle p1 -> p2 -> p3 -> p1: manager left empty",
+        "people.csv:3: warning: manager cycle p2 -> p3 -> p1 -> p2: manager left empty",
+        "people.csv:4: warning: manager cycle p3 -> p1 -> p2 -> p3: manager left empty",
+    ]
+    managers = dict(User.objects.values_list("external_id", "manager__external_id"))
+    assert managers == {"p1": None, "p2": None, "p3": None, "p4": "p1"}  # p4 is not in the loop
