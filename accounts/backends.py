@@ -20,10 +20,8 @@ class CompiledUserMixin:
     def get_user(self, user_id):
         if type(user_id) is not int:  # what a session holds, read by the pk's to_python: an int
             return super().get_user(user_id)
-        found = _user.fetch((), user_id=user_id)
-        if not found:
-            return None
-        return found[0] if self.user_can_authenticate(found[0]) else None
+        user = _user.first((), user_id=user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 class ModelBackend(CompiledUserMixin, DjangoModelBackend):

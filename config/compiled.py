@@ -78,6 +78,13 @@ class CompiledQuery:
             prefetch_related_objects(rows, *compiled.prefetch)
         return rows
 
+    def first(
+        self, shape: tuple[Hashable, ...], using: str = "default", **values: int
+    ) -> models.Model | None:
+        """The first row ``fetch`` returns, or None (for builders sliced to one row)."""
+        rows = self.fetch(shape, using, **values)
+        return rows[0] if rows else None
+
     def _compile(self, shape: tuple, using: str, names: list[str]) -> _Compiled:
         builds = []
         for base in _STAND_INS:

@@ -62,7 +62,7 @@ def idea_moderation_context(*, idea: Idea, user) -> dict:
         if (user.is_executive or workflow.CORRESPONDENT in roles or user.is_community_manager)
         else None,
         # Anyone may be asked for an assessment: read for every signed-in viewer, compiled once.
-        "my_assessment": next(iter(_my_assessment.fetch((), idea_id=idea.pk, user_id=user.pk)), None)
+        "my_assessment": _my_assessment.first((), idea_id=idea.pk, user_id=user.pk)
         if user.is_authenticated
         else None,
         "is_handler": workflow.CORRESPONDENT in roles,
