@@ -3,7 +3,8 @@
 Env: BENCH_FIXTURE (the JSON written by bench/prepare.py), BENCH_SAMPLES (where to write every
 response time, in ms, per request name), BENCH_WARMUP (seconds ignored at the start).
 
-User classes: FloorUser (/healthz/live only: the framework floor), and the mix: Employee (home, idea
+User classes: FloorUser (/healthz/live only: the framework floor), SignedFloorUser (the same URL
+with an employee's session: the cost of identifying the person), and the mix: Employee (home, idea
 list with filters, detail, search, similar ideas, vote, comment, leaderboard), Correspondent (the
 queue) and Executive (the dashboard and its data). No wait between tasks: closed loop, N users.
 """
@@ -94,6 +95,15 @@ class FloorUser(FastHttpUser):
     @task
     def live(self):
         self.client.get("/healthz/live", name="floor", headers=NEW_CONNECTION)
+
+
+class SignedFloorUser(_Signed):
+    """`/healthz/live` as a signed-in employee: the session, the user and the day's visit that every
+    page of the mix pays before its own work (a reference line of the report, not a target)."""
+
+    @task
+    def live(self):
+        self.get("/healthz/live", "signed_floor")
 
 
 class Employee(_Signed):

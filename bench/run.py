@@ -435,7 +435,7 @@ def run_locust(server: Server, fixture: Path, workdir: Path, label: str, classes
         "BENCH_WARMUP": str(args.warmup),
         "BENCH_CONNECTION_CLOSE": "1" if args.connections == "per-request" else "0",
     }
-    duration = args.floor_duration if label == "floor" else args.duration
+    duration = args.floor_duration if label in ("floor", "signed_floor") else args.duration
     command = [
         str(VENV_BIN / "locust"),
         "-f",
@@ -667,6 +667,7 @@ def bench_size(size: int, args, redis_url: str | None, static_root: Path, workdi
     server = Server(env, workdir)
     try:
         floor = run_locust(server, fixture, workdir, "floor", ["FloorUser"], args)
+        signed = run_locust(server, fixture, workdir, "signed_floor", ["SignedFloorUser"], args)
         spy = start_py_spy(server, args, size) if args.py_spy else None
         mix = run_locust(server, fixture, workdir, "mix", ["Employee", "Correspondent", "Executive"], args)
         if spy is not None:
@@ -680,6 +681,8 @@ def bench_size(size: int, args, redis_url: str | None, static_root: Path, workdi
         "server": " ".join(server.command),
         "framework_floor": floor["endpoints"].get("floor", {})
         | {"rps": floor["rps"], "errors": floor["errors"], "cpu_ms_per_request": floor["cpu_ms_per_request"]},
+        "signed_floor": signed["endpoints"].get("signed_floor", {})
+        | {key: signed[key] for key in ("rps", "errors", "cpu_ms_per_request")},
         "mix": mix,
         "database_floor": db_floor,
         "hotspot": hot,
@@ -814,6 +817,22 @@ def cpu_text(cpu: dict | None) -> str:
     return f"server CPU {cpu['total']:.2f} ms per request ({parts})"
 
 
+def signed_floor_lines(result: dict) -> list[str]:
+    """The signed-in floor: what identifying the person costs before any page's own work."""
+    signed, floor = result.get("signed_floor"), result["framework_floor"]
+    if not signed:
+        return []
+    cpu = (signed.get("cpu_ms_per_request") or {}).get("total")
+    floor_cpu = (floor.get("cpu_ms_per_request") or {}).get("total")
+    return [
+        f"- Signed-in floor (`/healthz/live` with an employee's session: session, user and visit, no page): "
+        f"p50 {fmt(signed.get('p50'))} ({fmt(ratio(signed.get('p50'), floor.get('p50')), 2)}x the floor's), "
+        f"{fmt(signed.get('rps'))} requests/s ({fmt(ratio(signed.get('rps'), floor.get('rps')), 2)} of the "
+        f"floor's), {signed.get('errors', 0)} errors; {cpu_text(signed.get('cpu_ms_per_request'))}"
+        + (f" ({fmt(ratio(cpu, floor_cpu), 1)}x the floor's)." if ratio(cpu, floor_cpu) else ".")
+    ]
+
+
 def cpu_ratio(result: dict) -> float | None:
     """The mix's server CPU per request over the floor's: what a request of the mix costs, in
     floor requests, whatever the machine's speed at the time."""
@@ -856,6 +875,7 @@ def markdown(run: dict) -> str:
             f"- Framework floor `/healthz/live`: p50 {fmt(floor.get('p50'))}, p95 {fmt(floor.get('p95'))}, "
             f"p99 {fmt(floor.get('p99'))}, {fmt(floor.get('rps'))} requests/s, "
             f"{floor.get('errors', 0)} errors; {cpu_text(floor.get('cpu_ms_per_request'))}.",
+            *signed_floor_lines(result),
             f"- Mix: {fmt(mix['rps'])} requests/s over {mix['seconds']} s, {mix['errors']} failed; "
             f"{cpu_text(mix.get('cpu_ms_per_request'))}"
             + (f" ({fmt(cpu_ratio(result), 1)}x the floor's)." if cpu_ratio(result) else "."),

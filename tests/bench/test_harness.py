@@ -164,3 +164,20 @@ def test_server_cpu_is_read_from_proc_and_reported_per_request(bench):
     assert bench.cpu_ratio(result) == 24.0
     assert bench.cpu_text(result["mix"]["cpu_ms_per_request"]).startswith("server CPU 12.00 ms per request")
     assert bench.cpu_ratio({"mix": {}, "framework_floor": {}}) is None  # runs before it was measured
+
+
+def test_the_signed_in_floor_is_reported_against_the_framework_floor(bench):
+    result = {
+        "framework_floor": {"p50": 20.0, "rps": 2000.0, "cpu_ms_per_request": {"total": 0.5}},
+        "signed_floor": {
+            "p50": 50.0,
+            "rps": 800.0,
+            "errors": 0,
+            "cpu_ms_per_request": {"gunicorn": 1.0, "postgres": 0.4, "redis": 0.1, "total": 1.5},
+        },
+    }
+    (line,) = bench.signed_floor_lines(result)
+    assert "p50 50.0 (2.50x the floor's)" in line
+    assert "800.0 requests/s (0.40 of the floor's)" in line
+    assert line.endswith("(3.0x the floor's).")
+    assert bench.signed_floor_lines({"framework_floor": {}}) == []  # runs before it was measured
