@@ -12,11 +12,15 @@ from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import Notification, User
+from config.rows import insert_many_once
 
 logger = logging.getLogger(__name__)
+
+
+_WRITTEN = ("recipient_id", "kind", "event_key", "text", "url", "idea_id", "created_at")
 
 
 def notify(
@@ -53,13 +57,19 @@ def notify(
             )
             for pk in pks
         )
-    existing = set(
-        Notification.objects.filter(recipient_id__in=ids, event_key=event_key[:200]).values_list(
-            "recipient_id", flat=True
+    # Once per (recipient, event): the unique constraint keeps a repeat out, and the statement
+    # says which rows it wrote.
+    now = timezone.now()
+    for row in rows:
+        row.created_at = now
+    written = set(
+        insert_many_once(
+            Notification,
+            [{name: getattr(row, name) for name in _WRITTEN} for row in rows],
+            returning="recipient",
         )
     )
-    rows = [row for row in rows if row.recipient_id not in existing]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    rows = [row for row in rows if row.recipient_id in written]
     created = [(row.recipient_id, row.text) for row in rows]
     if created:
         from accounts.email import enqueue, queue_immediate

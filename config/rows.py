@@ -2,6 +2,7 @@
 
 ``insert_once``: INSERT ... ON CONFLICT DO NOTHING RETURNING id, where ``create()`` inside a savepoint
 to catch the unique constraint's IntegrityError costs a savepoint, the insert and its release.
+``insert_many_once``: the same for many rows, returning which were written.
 ``add_returning``: UPDATE ... SET counter = counter + n ... RETURNING, where ``update()`` with F()
 then ``refresh_from_db()`` is two statements, and the row stays locked in between.
 Both run on PostgreSQL and SQLite (3.35 and later read RETURNING).
@@ -37,6 +38,35 @@ def insert_once(model: type[models.Model], **fields) -> int | None:
         cursor.execute(sql, values)
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def insert_many_once(
+    model: type[models.Model], rows: list[dict], *, returning: str, batch: int = 500
+) -> list:
+    """``insert_once`` for many rows of the same fields: the rows that a unique constraint does not
+    hold already are written, and their ``returning`` field is returned (one statement per batch,
+    where a SELECT of the existing rows then ``bulk_create(ignore_conflicts=True)`` were two)."""
+    if not rows:
+        return []
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    back = quote(model._meta.get_field(returning).column)
+    written = []
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        columns, values = [], []
+        for row in chunk:
+            columns, row_values = _values(model, row)
+            values.extend(row_values)
+        placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "  # noqa: S608  # nosec B608
+            f"ON CONFLICT DO NOTHING RETURNING {back}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            written.extend(value for (value,) in cursor.fetchall())
+    return written
 
 
 def create_once(model: type[models.Model], **fields) -> models.Model | None:

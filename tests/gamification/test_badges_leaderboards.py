@@ -64,6 +64,37 @@ def test_fifty_concurrent_awards_write_one_row(org):
     assert PointEntry.objects.filter(user=org.alice, object_key="idea:424242").count() == 1
 
 
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_capped_awards_stop_at_the_daily_cap(org):
+    """Fifteen votes given at once by one person (each on another idea): 10 points, the day's cap,
+    and the awards that went beyond it are not written at all."""
+
+    def give(n):
+        return award(user_id=org.colin.pk, rule="vote_given", object_key=f"idea:{9000 + n}")
+
+    outcomes = run_concurrently(give, [(n,) for n in range(15)])
+    assert [o.error for o in outcomes if not o.ok] == []
+    entries = PointEntry.objects.filter(user=org.colin, rule="vote_given")
+    assert sum(entries.values_list("points", flat=True)) == 10
+    assert entries.count() == 10
+    assert sum(o.result is not None for o in outcomes) == 10
+
+
+def test_an_award_takes_what_is_left_of_the_cap(org):
+    from gamification.models import PointRule
+    from gamification.services import rules_ensure_defaults, rules_forget
+
+    rules_ensure_defaults()
+    assert PointRule.objects.filter(code="comment", daily_cap=20).update(points=3) == 1
+    rules_forget()
+    awards = [award(user_id=org.colin.pk, rule="comment", object_key=f"comment:{n}") for n in range(8)]
+    assert [entry.points if entry else None for entry in awards] == [3, 3, 3, 3, 3, 3, 2, None]
+    stored = PointEntry.objects.filter(user=org.colin, rule="comment").order_by("id")
+    assert [(e.pk, e.points) for e in stored] == [(e.pk, e.points) for e in awards if e is not None]
+    assert award(user_id=org.colin.pk, rule="comment", object_key="comment:0") is None  # once ever
+
+
 @pytest.mark.django_db
 @given(
     st.lists(st.tuples(st.integers(0, 5), st.integers(1, 40)), min_size=1, max_size=25),
@@ -113,3 +144,16 @@ def test_the_ranking_is_kept_a_minute_but_an_opt_out_applies_at_once(org):
     assert [(row["rank"], row["user"].pk) for row in rows] == [(1, org.bob.pk)]  # at once, ranks renumbered
     cache.clear()  # the minute is over
     assert [row["points"] for row in leaderboard(period="all")] == [13]
+
+
+def test_a_capped_award_is_two_statements(org, django_assert_num_queries):
+    """The person's row locked, then the award within the cap (where an existence check, the day's
+    sum and the insert were three more round trips on every vote and comment)."""
+    from gamification.services import rules_ensure_defaults
+
+    rules_ensure_defaults()
+    award(user_id=org.colin.pk, rule="vote_given", object_key="idea:1")  # the rule read once
+    with django_assert_num_queries(2):
+        assert award(user_id=org.colin.pk, rule="vote_given", object_key="idea:2").points == 1
+    with django_assert_num_queries(2):
+        assert award(user_id=org.colin.pk, rule="vote_given", object_key="idea:2") is None

@@ -46,3 +46,36 @@ def test_add_returning_adds_sets_and_reads_back_in_one_statement(org, django_ass
     idea.refresh_from_db()
     assert (idea.vote_count, idea.trending_score, idea.last_activity_at) == (5, 3.5, now)
     assert add_returning(Idea, 10**9, add={"vote_count": 1}, set={}, returning=["vote_count"]) is None
+
+
+def test_insert_many_once_writes_the_new_rows_and_says_which(org, django_assert_num_queries):
+    from accounts.models import Notification
+    from config.rows import insert_many_once
+
+    now = timezone.now()
+
+    def row(user, key="e:1"):
+        return {
+            "recipient_id": user.pk,
+            "kind": "comment",
+            "event_key": key,
+            "text": "t",
+            "url": "",
+            "created_at": now,
+        }
+
+    with django_assert_num_queries(1):
+        assert sorted(
+            insert_many_once(Notification, [row(org.alice), row(org.bob)], returning="recipient")
+        ) == sorted([org.alice.pk, org.bob.pk])
+    with django_assert_num_queries(1):  # Alice's is there already: only Colin's is written
+        assert insert_many_once(Notification, [row(org.alice), row(org.colin)], returning="recipient") == [
+            org.colin.pk
+        ]
+    with django_assert_num_queries(3):  # batches
+        written = insert_many_once(
+            Notification, [row(org.cora, f"b:{n}") for n in range(5)], returning="event_key", batch=2
+        )
+    assert sorted(written) == [f"b:{n}" for n in range(5)]
+    assert Notification.objects.count() == 8
+    assert insert_many_once(Notification, [], returning="recipient") == []
