@@ -43,7 +43,7 @@ APP_SERVICES = ("migrate", "web", "ws", "worker", "beat")
 # Settings docker-compose.yml must not let .env change: paths baked into the image or its volumes,
 # and the name of the database pytest creates.
 NOT_IN_CONTAINERS = {"STATIC_ROOT", "MEDIA_ROOT", "TEST_DATABASE_NAME"}
-SETTINGS_CALL = re.compile(r"\bget_(?:str|bool|int|url|list|database)\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']")
+SETTINGS_CALL = re.compile(r"\bget_(?:str|bool|int|url|list|database|rate)\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']")
 INTERPOLATION = re.compile(r"\$\{(\w+)(?::?[-?]([^}]*))?\}")
 
 START_TIMEOUT = 30  # seconds a server gets to answer
