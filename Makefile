@@ -25,13 +25,16 @@ run: install
 	@echo "Serving on http://127.0.0.1:8000 — stop with Ctrl-C"
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-# Browser tests drive Debian's Chromium; install it when missing and we may (root, apt-get).
+# Browser tests drive Debian's Chromium and tests/deploy validates docker-compose.yml with Debian's
+# docker-compose; install what is missing when we may (root, apt-get).
+SYSTEM_PACKAGES := chromium docker-compose
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: install Debian's chromium package (the browser tests need it)"; exit 1; fi; \
+	    echo "Installing Debian's$$missing for the tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing:$$missing: install these Debian packages (the browser and compose tests need them)"; exit 1; fi; \
 	fi
 
 # The SSO test runs a real OpenID Connect provider (node-oidc-provider) with Node.js >= 20.
