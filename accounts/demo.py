@@ -418,8 +418,13 @@ def build_organisation(*, employees: int, seed: int, progress=None) -> DemoOrgan
             chosen = [pool.pop() for _ in range(needed)]
         else:  # a small organisation: some people correspond for several domains
             chosen = rng.sample(candidates, needed)
-        if index == 1:  # Chloé moderates Operations (process optimisation) for the whole group
-            chosen[0] = named["correspondent"]
+        if index == 1:
+            # Chloé moderates Operations (process optimisation) for Alice's subsidiary: routing tries
+            # the correspondents scoped to the idea's target entity first, so the idea Alice submits
+            # in the demo reaches Chloé's queue (a group-wide Chloé lost it to the scoped one).
+            scoped_slot = 3 + subsidiaries.index(named["employee"].entity.parent)
+            chosen[0] = chosen[scoped_slot]
+            chosen[scoped_slot] = named["correspondent"]
         for c in chosen[:3]:
             memberships.append(DomainCorrespondent(domain=domain, user_id=c.pk))
         for c, subsidiary in zip(chosen[3 : 3 + len(subsidiaries)], subsidiaries, strict=True):

@@ -93,3 +93,18 @@ def test_the_smallest_organisation_builds_with_correspondents_for_every_domain(d
         assert seats.filter(is_backup=False).exists(), domain.slug
         assert seats.filter(is_backup=True).count() == 1, domain.slug
     assert User.objects.filter(is_community_manager=True).count() >= 1
+
+
+@pytest.mark.django_db
+def test_the_idea_alice_submits_in_operations_reaches_chloe():
+    """The README's journey: Alice submits, Chloé (the demo's correspondent) moderates it."""
+    from ideas.models import Theme
+    from tests.helpers import submitted
+
+    call_command("seed_demo", employees=300, seed=1, no_activity=True, quiet=True)
+    alice = User.objects.get(email="alice@example.com")
+    operations = DomainCorrespondent.objects.get(user__email="chloe@example.com").domain
+    theme = Theme.objects.create(name="Process optimisation", slug="process-optimisation", domain=operations)
+    for n in range(3):  # not only the first: Chloé is the one correspondent for Alice's subsidiary
+        idea = submitted(alice, theme, title=f"Bike racks at the Lyon site {n}")
+        assert idea.assignee.email == "chloe@example.com"
