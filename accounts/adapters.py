@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.tasks import delay_or_run
@@ -28,6 +29,14 @@ def domain_error_message() -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def login(self, request, user) -> None:
+        """Signed in: the rest of this request speaks the person's language, as every later one will
+        (UserLanguageMiddleware), so "Successfully signed in" is not in the browser's language."""
+        super().login(request, user)
+        if user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+
     def is_open_for_signup(self, request) -> bool:
         return bool(settings.COMPANY_EMAIL_DOMAINS) and not settings.SOCIALACCOUNT_ONLY
 

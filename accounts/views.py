@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -24,6 +24,9 @@ def me(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        # A new preferred language applies from this answer on (its message too), not the next page.
+        translation.activate(request.user.language)
+        request.LANGUAGE_CODE = request.user.language
         messages.success(request, _("Your profile is saved."))
         return redirect("accounts:me")
     from analytics.snapshots import person_segments

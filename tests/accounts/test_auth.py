@@ -81,3 +81,27 @@ def test_pages_need_login(client):
     response = client.get("/ideas/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_signing_in_speaks_the_persons_language_at_once(client, org):
+    """A French-speaking person on an English browser: the sign-in message is French, and so is the
+    sign-in page after they sign out (the language cookie keeps their choice)."""
+    User.objects.filter(pk=org.alice.pk).update(language="fr")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post(
+        "/accounts/login/", {"login": "alice@example.com", "password": PASSWORD}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["Connexion avec Alice réussie."]
+    client.post("/accounts/logout/")
+    page = client.get("/accounts/login/")
+    assert page.context["LANGUAGE_CODE"] == "fr"
+
+
+@pytest.mark.django_db
+def test_switching_language_on_the_profile_answers_in_the_new_language(client, org):
+    client.force_login(org.alice)  # English
+    response = client.post(
+        "/me/", {"display_name": "Alice", "job_title": "", "site": "", "language": "fr"}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["Votre profil est enregistré."]
