@@ -79,6 +79,17 @@ def check_live_updates(colin, idea):
     live.mode = "live"
 
 
+def test_a_pasted_title_brings_similar_ideas_too(org, session_factory):
+    """A title pasted, dictated or auto-completed fires no keyup: the suggestions still come."""
+    published(org.cora, org.theme, title="Print double-sided by default in every office")
+    alice = session_factory("alice-paste", DESKTOP)
+    alice.login("alice@example.com")
+    alice.goto("/ideas/new/")
+    alice.page.fill("#id_title", "Print double-sided")  # an input event, no key pressed
+    alice.page.wait_for_selector("#similar a", timeout=10000)
+    assert "Print double-sided by default in every office" in alice.page.inner_text("#similar")
+
+
 def test_employee_journey_on_a_phone(org, session_factory, tmp_path):
     published(org.cora, org.theme, title="Print double-sided by default in every office")
     alice = session_factory("alice", PHONE)
