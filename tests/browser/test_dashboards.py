@@ -27,6 +27,12 @@ def test_dashboards_draw_their_charts(session_factory):
                                return false; })
                 .length""")
             assert drawn >= charts, f"{path} on {name}: {drawn} non-empty charts"
+            # Eve and Camille read French on an English browser: "1 500", not the browser's "1,500".
+            locales = person.page.evaluate(
+                "[...document.querySelectorAll('canvas[data-drawn=true]')]"
+                ".map(c => Chart.getChart(c).options.locale)"
+            )
+            assert set(locales) == {"fr"}, f"{path} on {name}: charts formatted for {locales}"
             assert person.no_horizontal_scroll()
             if "community" in path:
                 assert person.page.locator("#migration-table tr").count() > 5

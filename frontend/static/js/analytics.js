@@ -71,7 +71,9 @@
       if (data.error) return empty(canvas, data.error);
       if (data.message && !(data.rows && data.rows.length)) return empty(canvas, data.message);
       var config = builders[canvas.dataset.chart](data);
-      config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+      // Numbers and dates as the page's language writes them, not the browser's ("1 500" in French).
+      config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false,
+        locale: document.documentElement.lang || undefined }, config.options || {});
       new window.Chart(canvas, config);
       canvas.dataset.drawn = "true";
     });
