@@ -72,6 +72,9 @@ def check_live_updates(colin, idea):
     page.wait_for_selector("#live-status.visually-hidden", state="attached")
     live.opened(idea_path)[-1].send(json.dumps({"type": "idea", "idea": idea.pk, "votes": 7, "comments": 1}))
     page.wait_for_function("document.querySelector('[data-live=votes]').textContent.trim() === '7'")
+    assert page.locator("[data-live-plural=votes]").inner_text() == "votes"
+    live.opened(idea_path)[-1].send(json.dumps({"type": "idea", "idea": idea.pk, "votes": 1, "comments": 1}))
+    page.wait_for_function("document.querySelector('[data-live-plural=votes]').textContent.trim() === 'vote'")
     live.opened(idea_path)[-1].close(code=1011)
     live.wait(page, lambda: len(live.opened(idea_path)) == 2, "no reconnect after the server closed")
     live.mode = "silent"  # a dead connection: the client gives up on it and opens another

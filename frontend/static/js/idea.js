@@ -8,6 +8,11 @@
   window.ideaboxConnect("/ws/ideas/" + ideaId + "/", function (data) {
     if (data.type !== "idea" || String(data.idea) !== String(ideaId)) return;
     document.querySelectorAll('[data-live="votes"]').forEach(function (el) { el.textContent = data.votes; });
+    // "1 vote", "7 votes" (and French "0 vote"): the page gives both words, the language's rule picks.
+    var one = new Intl.PluralRules(document.documentElement.lang || "en").select(Number(data.votes)) === "one";
+    document.querySelectorAll('[data-live-plural="votes"]').forEach(function (el) {
+      el.textContent = one ? el.dataset.one : el.dataset.other;
+    });
     document.querySelectorAll('[data-live="comments"]').forEach(function (el) { el.textContent = data.comments; });
     if (data.comment && !document.getElementById("comment-" + data.comment)) {
       fetch("/ideas/comments/" + data.comment + "/", { credentials: "same-origin", headers: { "HX-Request": "true" } })
