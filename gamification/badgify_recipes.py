@@ -99,17 +99,20 @@ def _lazy_text(function):
     return lazy(function, str)()
 
 
-def _levelled(family, levels, name, rule, candidates):
+def _levelled(family, levels, name, rule, candidates, rule_for_one=None):
+    """One recipe per level. ``rule_for_one`` is the rule's words for level 1 ("Have one idea
+    published.", not "Have 1 ideas published.")."""
     recipes = []
     for level in levels:
+        level_rule = rule_for_one if level == 1 and rule_for_one is not None else rule
         attrs = {
             # Lazy: translated when shown, in the reader's language, not once at import time.
             "name": _lazy_text(lambda level=level: f"{name} {level}"),
             "slug": f"{family}-{level}",
             "family": family,
             "level": level,
-            "description": _lazy_text(lambda level=level: rule % {"n": level}),
-            "rule": _lazy_text(lambda level=level: rule % {"n": level}),
+            "description": _lazy_text(lambda level=level, level_rule=level_rule: level_rule % {"n": level}),
+            "rule": _lazy_text(lambda level=level, level_rule=level_rule: level_rule % {"n": level}),
             "candidates": (lambda self, level=level: candidates(level)),
         }
         recipes.append(type(f"{family.title().replace('-', '')}{level}", (IdeaboxRecipe,), attrs))
@@ -122,6 +125,7 @@ ProlificAuthor = _levelled(
     _("Prolific author"),
     _("Have %(n)d ideas published."),
     _published_ideas_at_least,
+    rule_for_one=_("Have one idea published."),
 )
 Commentator = _levelled(
     "commentator",
