@@ -453,6 +453,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own console handler (DEBUG only) printed every django.* record a second time, bare,
+        # beside the root's line ("Not Found: /favicon.ico" twice in `make run`): the root's only.
+        "django": {"handlers": [], "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "badgify": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
