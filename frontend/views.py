@@ -1,7 +1,7 @@
 import hashlib
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
@@ -64,6 +64,11 @@ def service_worker(request):
 
 def offline(request):
     return render(request, "frontend/offline.html")
+
+
+def favicon(request):
+    """Browsers ask /favicon.ico on pages without an icon link (the Django admin, a PDF): the icon."""
+    return HttpResponsePermanentRedirect(static("icons/icon.svg"))
 
 
 def robots(request):

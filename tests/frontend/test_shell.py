@@ -40,3 +40,13 @@ def test_service_worker_cache_is_named_after_the_shell_files(client, settings):
     version = [line for line in body.splitlines() if line.startswith("const VERSION")]
     assert version
     assert version[0] not in other
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    """The admin pages have no icon link: their /favicon.ico request got a 404 in every log."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("icons/icon.svg")
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("icons/icon.svg")

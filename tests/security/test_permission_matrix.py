@@ -134,6 +134,7 @@ CASES: list[Case] = [
     Case("sw.js", "service worker", "GET", url("frontend:service_worker"), PUBLIC),
     Case("offline/", "offline page", "GET", url("frontend:offline"), PUBLIC),
     Case("robots.txt", "robots", "GET", url("frontend:robots"), PUBLIC),
+    Case("favicon.ico", "favicon", "GET", url("frontend:favicon"), expect(REDIRECT, anonymous=REDIRECT)),
     Case("api/schema/", "OpenAPI schema", "GET", url("api-schema"), PUBLIC),
     Case("api/docs/", "API docs", "GET", url("api-docs"), PUBLIC),
     # Sign-in (allauth; one representative per kind of page, the rest is exempted below).
