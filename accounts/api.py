@@ -4,6 +4,7 @@ from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.generics import RetrieveUpdateAPIView
+from rest_framework.permissions import AllowAny
 
 from accounts.models import Entity, User
 
@@ -55,4 +56,9 @@ class TokenSerializer(AuthTokenSerializer):
 
 
 class TokenView(ObtainAuthToken):
+    """Your API token, for your e-mail and password. Credentials sent along (a client's stale
+    token, a session) are not read: an expired token in the header made signing in again fail."""
+
     serializer_class = TokenSerializer
+    authentication_classes = ()
+    permission_classes = (AllowAny,)

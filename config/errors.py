@@ -12,6 +12,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import server_error as django_server_error
 
 logger = logging.getLogger("ideabox.errors")
@@ -79,3 +80,27 @@ def server_error(request, *args, **kwargs):
         logger.error("database unavailable during %s %s", request.method, request.path)
         return database_unavailable(request)
     return django_server_error(request, *args, **kwargs)
+
+
+@csrf_exempt  # it changes nothing, and a write without its slash is told where to go, not "CSRF"
+def api_not_found(request, path=""):
+    """Any address under /api/v1/ that is no endpoint: a JSON 404 like the API's others, where
+    Django's HTML page answered (schemathesis: /api/v1/ideas/1e-07/ is none of the routes). An
+    endpoint's address without its final slash is redirected for a read, as APPEND_SLASH did; a
+    write is told the right address, as a redirect would lose its body (and with DEBUG on,
+    APPEND_SLASH failed it with a server error)."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.urls import Resolver404, resolve
+
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "api-not-found":
+            if request.method in ("GET", "HEAD"):
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+            detail = _("This address of the API ends with a slash: %(path)s") % {"path": request.path + "/"}
+            return JsonResponse({"detail": detail}, status=404)
+    return JsonResponse({"detail": _("No such address in the API.")}, status=404)

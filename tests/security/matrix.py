@@ -7,7 +7,7 @@ Outcomes (what the client sees, and whether the data changed):
   LOGIN     a redirect to the login page (web pages, anonymous); nothing changed
   ADMIN     a redirect to the admin login page; nothing changed
   REFUSED   the request is answered without a server error but nothing changed (the page says why)
-  400, 403, 404, 405  that status; nothing changed
+  400, 401, 403, 404, 405  that status; nothing changed (401: the API, to a request without credentials)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.urls import reverse
 from tests.security.world import ADMIN_ONLY_ROLES, ROLES, World
 
 OK, DONE, REDIRECT, LOGIN, ADMIN, REFUSED = "OK", "DONE", "REDIRECT", "LOGIN", "ADMIN", "REFUSED"
-BAD, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = "400", "403", "404", "405"
+BAD, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = "400", "401", "403", "404", "405"
 CHANGES = {OK, DONE}
 
 
@@ -84,7 +84,7 @@ def classify(case: Case, response, changed: bool) -> str:
             return (
                 OK if 200 <= status < 300 and case.api else DONE if status < 400 else f"{status} but changed"
             )
-        if status in (400, 403, 404, 405, 409, 422, 429):
+        if status in (400, 401, 403, 404, 405, 409, 422, 429):
             return str(status)
         return REFUSED
     if 200 <= status < 300:

@@ -33,6 +33,8 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 CSRF_EXEMPT_VIEWS = {
     "accounts.views.unsubscribe": "RFC 8058 one-click unsubscribe: mail clients POST without a session; "
     "the signed token in the URL is the authorisation, and it only lowers e-mail frequency",
+    "config.errors.api_not_found": "an address under /api/v1/ that is no endpoint: it changes nothing and "
+    "answers a JSON 404 (a token client's write without its final slash got the CSRF page)",
 }
 
 

@@ -27,6 +27,7 @@ from tests.security.matrix import (
     OK,
     REDIRECT,
     REFUSED,
+    UNAUTHORIZED,
     Case,
     admin_cases,
     admin_expected,
@@ -62,7 +63,7 @@ NON_AUTHORS = tuple(
     )
 )
 LOGGED_IN = expect(OK)
-API_LOGGED_IN = expect(OK, anonymous=FORBIDDEN)
+API_LOGGED_IN = expect(OK, anonymous=UNAUTHORIZED)  # the API asks for a token (401)
 PUBLIC = expect(OK, anonymous=OK)
 
 
@@ -720,7 +721,7 @@ API: list[Case] = [
         "change my display name",
         "PATCH",
         url("api-me"),
-        expect(OK, anonymous=FORBIDDEN),
+        expect(OK, anonymous=UNAUTHORIZED),
         data=lambda w: {"display_name": "Renamed"},
         probe=lambda w, u: type(u).objects.get(pk=u.pk).display_name if u else None,
     ),
@@ -745,21 +746,21 @@ API: list[Case] = [
         "participation figures",
         "GET",
         url("api-analytics", "participation"),
-        only(OK, AGGREGATES, others=FORBIDDEN, anonymous=FORBIDDEN),
+        only(OK, AGGREGATES, others=FORBIDDEN, anonymous=UNAUTHORIZED),
     ),
     Case(
         "api/v1/analytics/<str:name>/",
         "born innovators (names)",
         "GET",
         url("api-analytics", "born-innovators"),
-        only(OK, PEOPLE, others=FORBIDDEN, anonymous=FORBIDDEN),
+        only(OK, PEOPLE, others=FORBIDDEN, anonymous=UNAUTHORIZED),
     ),
     Case(
         "api/v1/analytics/<str:name>/",
         "segment migration (names)",
         "GET",
         url("api-analytics", "migration"),
-        only(OK, PEOPLE, others=FORBIDDEN, anonymous=FORBIDDEN),
+        only(OK, PEOPLE, others=FORBIDDEN, anonymous=UNAUTHORIZED),
     ),
     Case("api/v1/^ideas/$", "ideas", "GET", url("api-idea-list"), API_LOGGED_IN),
     Case(
@@ -767,7 +768,7 @@ API: list[Case] = [
         "create a draft",
         "POST",
         url("api-idea-list"),
-        expect(OK, anonymous=FORBIDDEN),
+        expect(OK, anonymous=UNAUTHORIZED),
         data=api_idea,
         probe=own(Idea),
     ),
@@ -783,14 +784,14 @@ API: list[Case] = [
         "Alice's draft",
         "GET",
         url("api-idea-detail", pk("draft")),
-        only(OK, AUTHORS, others=NOT_FOUND, anonymous=FORBIDDEN),
+        only(OK, AUTHORS, others=NOT_FOUND, anonymous=UNAUTHORIZED),
     ),
     Case(
         "api/v1/^ideas/(?P<pk>[^/.]+)/$",
         "Alice's submitted idea",
         "GET",
         url("api-idea-detail", pk("submitted")),
-        only(OK, AUTHORS + HANDLERS, others=NOT_FOUND, anonymous=FORBIDDEN),
+        only(OK, AUTHORS + HANDLERS, others=NOT_FOUND, anonymous=UNAUTHORIZED),
     ),
     Case(
         "api/v1/^ideas/(?P<pk>[^/.]+)/$",
@@ -804,7 +805,7 @@ API: list[Case] = [
         "update Alice's draft",
         "PUT",
         url("api-idea-detail", pk("draft")),
-        only(OK, AUTHORS, others=NOT_FOUND, anonymous=FORBIDDEN),
+        only(OK, AUTHORS, others=NOT_FOUND, anonymous=UNAUTHORIZED),
         data=api_idea,
         probe=field_of(Idea, "draft", "title"),
     ),
@@ -813,7 +814,7 @@ API: list[Case] = [
         "update Alice's published idea",
         "PUT",
         url("api-idea-detail", pk("published")),
-        expect(NOT_FOUND, anonymous=FORBIDDEN),
+        expect(NOT_FOUND, anonymous=UNAUTHORIZED),
         data=api_idea,
         probe=field_of(Idea, "published", "title"),
     ),
@@ -822,7 +823,7 @@ API: list[Case] = [
         "patch an idea (not offered)",
         "PATCH",
         url("api-idea-detail", pk("draft")),
-        expect(NOT_ALLOWED, anonymous=FORBIDDEN),
+        expect(NOT_ALLOWED, anonymous=UNAUTHORIZED),
         data=api_idea,
         probe=field_of(Idea, "draft", "title"),
     ),
@@ -831,7 +832,7 @@ API: list[Case] = [
         "delete an idea (not offered)",
         "DELETE",
         url("api-idea-detail", pk("draft")),
-        expect(NOT_ALLOWED, anonymous=FORBIDDEN),
+        expect(NOT_ALLOWED, anonymous=UNAUTHORIZED),
         probe=lambda w, u: Idea.objects.filter(pk=w.draft.pk).exists(),
     ),
     Case(
@@ -846,14 +847,14 @@ API: list[Case] = [
         "comments of Alice's draft",
         "GET",
         url("api-idea-comments", pk("draft")),
-        only(OK, AUTHORS, others=NOT_FOUND, anonymous=FORBIDDEN),
+        only(OK, AUTHORS, others=NOT_FOUND, anonymous=UNAUTHORIZED),
     ),
     Case(
         "api/v1/^ideas/(?P<pk>[^/.]+)/comments/$",
         "comment on a published idea",
         "POST",
         url("api-idea-comments", pk("published")),
-        expect(OK, anonymous=FORBIDDEN),
+        expect(OK, anonymous=UNAUTHORIZED),
         data=lambda w: {"body": "Yes."},
         probe=own(Comment, idea=lambda w: w.published),
     ),
@@ -869,7 +870,7 @@ API: list[Case] = [
             author=FORBIDDEN,
             co_author=FORBIDDEN,
             community_manager=FORBIDDEN,
-            anonymous=FORBIDDEN,
+            anonymous=UNAUTHORIZED,
         ),
         data=lambda w: {"to_state": S.PUBLISHED},
         probe=state("submitted"),
@@ -879,7 +880,7 @@ API: list[Case] = [
         "make an idea in analysis a project",
         "POST",
         url("api-idea-decide", pk("in_analysis")),
-        only(OK, ("executive",), others=FORBIDDEN, anonymous=FORBIDDEN),
+        only(OK, ("executive",), others=FORBIDDEN, anonymous=UNAUTHORIZED),
         data=lambda w: {"to_state": S.PROJECT},
         probe=state("in_analysis"),
     ),
@@ -888,7 +889,7 @@ API: list[Case] = [
         "follow a shortlisted idea",
         "PUT",
         url("api-idea-follow", pk("shortlisted")),
-        expect(OK, anonymous=FORBIDDEN),
+        expect(OK, anonymous=UNAUTHORIZED),
         probe=own(Follow, idea=lambda w: w.shortlisted),
     ),
     Case(
@@ -896,7 +897,7 @@ API: list[Case] = [
         "stop following the popular idea",
         "DELETE",
         url("api-idea-follow", pk("popular")),
-        expect(OK, anonymous=FORBIDDEN),
+        expect(OK, anonymous=UNAUTHORIZED),
         probe=own(Follow, idea=lambda w: w.popular),
     ),
     Case(
@@ -904,7 +905,7 @@ API: list[Case] = [
         "follow Alice's draft",
         "PUT",
         url("api-idea-follow", pk("draft")),
-        only(OK, AUTHORS, others=NOT_FOUND, anonymous=FORBIDDEN),
+        only(OK, AUTHORS, others=NOT_FOUND, anonymous=UNAUTHORIZED),
         probe=own(Follow, idea=lambda w: w.draft),
     ),
     Case(
@@ -912,7 +913,7 @@ API: list[Case] = [
         "submit Alice's draft",
         "POST",
         url("api-idea-submit", pk("draft")),
-        only(OK, AUTHORS, others=NOT_FOUND, anonymous=FORBIDDEN),
+        only(OK, AUTHORS, others=NOT_FOUND, anonymous=UNAUTHORIZED),
         probe=state("draft"),
     ),
     Case(
@@ -920,7 +921,7 @@ API: list[Case] = [
         "vote for a published idea",
         "PUT",
         url("api-idea-vote", pk("published")),
-        only(OK, NON_AUTHORS, others=BAD, anonymous=FORBIDDEN),
+        only(OK, NON_AUTHORS, others=BAD, anonymous=UNAUTHORIZED),
         probe=own(Vote, idea=lambda w: w.published),
     ),
     Case(
@@ -928,7 +929,7 @@ API: list[Case] = [
         "withdraw a vote",
         "DELETE",
         url("api-idea-vote", pk("popular")),
-        only(OK, NON_AUTHORS, others=REFUSED, anonymous=FORBIDDEN),
+        only(OK, NON_AUTHORS, others=REFUSED, anonymous=UNAUTHORIZED),
         probe=own(Vote, idea=lambda w: w.popular),
     ),
     Case(
@@ -936,7 +937,7 @@ API: list[Case] = [
         "vote for a submitted idea",
         "PUT",
         url("api-idea-vote", pk("submitted")),
-        only(BAD, AUTHORS + HANDLERS, others=NOT_FOUND, anonymous=FORBIDDEN),
+        only(BAD, AUTHORS + HANDLERS, others=NOT_FOUND, anonymous=UNAUTHORIZED),
         probe=own(Vote, idea=lambda w: w.submitted),
     ),
     Case("api/v1/^themes/$", "themes", "GET", url("api-theme-list"), API_LOGGED_IN),
@@ -962,6 +963,22 @@ API: list[Case] = [
         "GET",
         lambda w: reverse("api-domain-detail", args=[w.org.ops.pk]),
         API_LOGGED_IN,
+    ),
+    Case(
+        "api/v1/^(?P<path>.*)$",
+        "an address of no endpoint",
+        "GET",
+        lambda w: "/api/v1/nothing-here/",
+        expect(NOT_FOUND, anonymous=NOT_FOUND),
+    ),
+    Case(
+        "api/v1/^(?P<path>.*)$",
+        "create a draft without the final slash",
+        "POST",
+        lambda w: reverse("api-idea-list").rstrip("/"),
+        expect(NOT_FOUND, anonymous=NOT_FOUND),
+        data=api_idea,
+        probe=own(Idea),
     ),
 ]
 
