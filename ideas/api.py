@@ -6,8 +6,15 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -15,16 +22,19 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import Domain, Entity, User
-from config.params import as_id
+from config.api_schema import ErrorSerializer
+from config.params import ID_MAX, as_id
 from config.ratelimit import rate_limit_hit
 from ideas import selectors, services
 from ideas.models import Campaign, Comment, Idea, IdeaState, Theme
 
 
 def drf_error(error: DjangoValidationError) -> ValidationError:
+    """The service's refusal as DRF's: messages per field, or one ``detail`` string for the request
+    as a whole, as every other error of the API says it (it was a list here only)."""
     if hasattr(error, "error_dict"):
         return ValidationError(error.message_dict)
-    return ValidationError({"detail": error.messages})
+    return ValidationError({"detail": " ".join(error.messages)})
 
 
 class ThemeSerializer(serializers.ModelSerializer):
@@ -88,6 +98,10 @@ class IdeaSerializer(serializers.ModelSerializer):
 
 
 class IdeaWriteSerializer(serializers.Serializer):
+    """A new idea, or the new version of one (PUT). On PUT a field left out keeps its value: the
+    defaults replaced them, so fixing a typo made an anonymous idea signed and dropped its
+    co-authors (which a client cannot even read back), tags, gain and campaign."""
+
     title = serializers.CharField(max_length=services.TITLE_MAX)
     body = serializers.CharField(max_length=services.BODY_MAX)
     theme = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
@@ -97,15 +111,18 @@ class IdeaWriteSerializer(serializers.Serializer):
     campaign = serializers.PrimaryKeyRelatedField(
         queryset=Campaign.objects.all(), required=False, allow_null=True
     )
-    is_anonymous = serializers.BooleanField(required=False, default=False)
+    is_anonymous = serializers.BooleanField(required=False, help_text="Default false; on PUT: unchanged")
     estimated_gain = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
     )
     co_authors = serializers.ListField(
-        child=serializers.EmailField(), required=False, default=list, max_length=10
+        child=serializers.EmailField(), required=False, max_length=10, help_text="E-mails; on PUT: unchanged"
     )
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, default=list, max_length=10
+        child=serializers.CharField(max_length=50),
+        required=False,
+        max_length=10,
+        help_text="On PUT: unchanged",
     )
     submit = serializers.BooleanField(
         required=False,
@@ -118,7 +135,7 @@ class IdeaWriteSerializer(serializers.Serializer):
         users = list(User.objects.filter(email__in=[e.lower() for e in emails], is_active=True))
         unknown = {e.lower() for e in emails} - {u.email.lower() for u in users}
         if unknown:
-            raise ValidationError(f"Unknown colleague(s): {', '.join(sorted(unknown))}")
+            raise ValidationError(_("Unknown colleague(s): %(list)s") % {"list": ", ".join(sorted(unknown))})
         return users
 
 
@@ -162,27 +179,28 @@ class DecisionSerializer(serializers.Serializer):
 
 class CommentWriteSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=services.COMMENT_MAX)
-    parent = serializers.IntegerField(required=False, allow_null=True)
+    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX)
 
 
-STATE_PARAM = OpenApiParameter("state", OpenApiTypes.STR, enum=IdeaState.values, required=False)
+class IdeaFilterSerializer(serializers.Serializer):
+    """The list's filters. A value none of them can take is refused (400), where it was ignored: a
+    mistyped ``state=publised`` or ``theme=abc`` answered every idea as if it were the ones asked for
+    (found by schemathesis)."""
+
+    q = serializers.CharField(
+        required=False, allow_blank=True, help_text="Full-text search of ideas and comments (200 characters)"
+    )
+    theme = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    domain = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    campaign = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    state = serializers.ChoiceField(choices=IdeaState.choices, required=False)
+    mine = serializers.BooleanField(required=False, help_text="Only the ideas you wrote or co-wrote")
+    followed = serializers.BooleanField(required=False, help_text="Only the ideas you follow")
+    voted = serializers.BooleanField(required=False, help_text="Only the ideas you support")
+    sort = serializers.ChoiceField(choices=list(selectors.SORTS), required=False, default="newest")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Full-text search of ideas and comments"),
-            OpenApiParameter("theme", OpenApiTypes.INT),
-            OpenApiParameter("domain", OpenApiTypes.INT),
-            OpenApiParameter("campaign", OpenApiTypes.INT),
-            STATE_PARAM,
-            OpenApiParameter("mine", OpenApiTypes.BOOL),
-            OpenApiParameter("followed", OpenApiTypes.BOOL),
-            OpenApiParameter("voted", OpenApiTypes.BOOL),
-            OpenApiParameter("sort", OpenApiTypes.STR, enum=list(selectors.SORTS)),
-        ]
-    ),
-)
+@extend_schema_view(list=extend_schema(parameters=[IdeaFilterSerializer]))
 class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Ideas visible to you. Create a draft (or submit it at once); update your own draft."""
 
@@ -194,40 +212,58 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return [ScopedRateThrottle()] if self.request.method not in ("GET", "HEAD", "OPTIONS") else []
 
     def get_queryset(self):
-        params = self.request.query_params
-
-        def as_int(name):
-            return as_id(params.get(name))
-
-        def as_bool(name):
-            return params.get(name, "").lower() in ("1", "true", "yes")
-
-        state = params.get("state", "")
+        params = IdeaFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
         filters = selectors.IdeaFilters(
-            q=params.get("q", "")[:200],
-            theme=as_int("theme"),
-            domain=as_int("domain"),
-            campaign=as_int("campaign"),
-            state=state if state in IdeaState.values else "",
-            mine=as_bool("mine"),
-            followed=as_bool("followed"),
-            voted=as_bool("voted"),
-            sort=params.get("sort", "newest") if params.get("sort") in selectors.SORTS else "newest",
+            q=data.get("q", "")[:200],
+            theme=data.get("theme"),
+            domain=data.get("domain"),
+            campaign=data.get("campaign"),
+            state=data.get("state", ""),
+            mine=data.get("mine", False),
+            followed=data.get("followed", False),
+            voted=data.get("voted", False),
+            sort=data["sort"],
         )
         return selectors.idea_list(user=self.request.user, filters=filters).prefetch_related("tags")
 
     def get_object(self):
-        pk = self.kwargs["pk"]
-        if as_id(pk) is None:
-            raise NotFound()
-        try:
-            idea = selectors.idea_get_for_user(user=self.request.user, idea_id=as_id(pk))
-        except Http404 as exc:
-            raise NotFound() from exc
+        idea = self._idea_seen(self.kwargs["pk"])
         return selectors.with_viewer_flags(Idea.objects.filter(pk=idea.pk), user=self.request.user).first()
+
+    def _idea_seen(self, pk) -> Idea:
+        idea_id = as_id(pk)
+        if idea_id is None:
+            raise NotFound(_("No such idea, or you cannot see it."))
+        try:
+            return selectors.idea_get_for_user(user=self.request.user, idea_id=idea_id)
+        except Http404 as exc:
+            raise NotFound(str(exc)) from exc
+
+    def _idea_to_edit(self, pk) -> Idea:
+        """The idea if you may change it. One you can see but not change is refused with 403 and
+        why: it was 404 "Not found." for an idea the same client had just read."""
+        idea = self._idea_seen(pk)
+        if not selectors.is_author(user=self.request.user, idea=idea):
+            raise PermissionDenied(_("Only the authors can change an idea."))
+        if not selectors.can_edit(user=self.request.user, idea=idea):
+            raise PermissionDenied(_("This idea can no longer be edited."))
+        return idea
 
     def _save(self, serializer, idea=None):
         data = serializer.validated_data
+
+        def kept(name, current):
+            """The request's ``name``, else (on PUT) the idea's: ``current()``."""
+            if name in data:
+                return data[name]
+            return current() if idea else None
+
+        if "tags" in data:
+            tags = services.tags_from_text(",".join(data["tags"]))
+        else:
+            tags = list(idea.tags.all()) if idea else []
         try:
             idea = services.idea_save_draft(
                 author=idea.author if idea else self.request.user,
@@ -235,12 +271,12 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 title=data["title"],
                 body=data["body"],
                 theme=data["theme"],
-                target_entity=data.get("target_entity"),
-                campaign=data.get("campaign"),
-                is_anonymous=data.get("is_anonymous", False),
-                estimated_gain=data.get("estimated_gain"),
-                co_authors=data.get("co_authors", []),
-                tags=services.tags_from_text(",".join(data.get("tags", []))),
+                target_entity=kept("target_entity", lambda: idea.target_entity),
+                campaign=kept("campaign", lambda: idea.campaign),
+                is_anonymous=bool(kept("is_anonymous", lambda: idea.is_anonymous)),
+                estimated_gain=kept("estimated_gain", lambda: idea.estimated_gain),
+                co_authors=kept("co_authors", lambda: list(idea.co_authors.all())) or [],
+                tags=tags,
             )
             if data.get("submit"):
                 services.idea_submit(idea=idea, actor=self.request.user)
@@ -260,10 +296,7 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=IdeaWriteSerializer, responses={200: IdeaSerializer})
     def update(self, request, pk=None, *args, **kwargs):
-        try:
-            idea = selectors.idea_get_for_user(user=request.user, idea_id=int(pk), for_write=True)
-        except (Http404, ValueError) as exc:
-            raise NotFound() from exc
+        idea = self._idea_to_edit(pk)
         serializer = IdeaWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         idea = self._save(serializer, idea=idea)
@@ -273,18 +306,22 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None, *args, **kwargs):
         """Sends your draft (or revised idea) to moderation."""
+        idea = self._idea_to_edit(pk)
         try:
-            idea = selectors.idea_get_for_user(user=request.user, idea_id=int(pk), for_write=True)
             services.idea_submit(idea=idea, actor=request.user)
-        except (Http404, ValueError) as exc:
-            raise NotFound() from exc
         except DjangoValidationError as error:
             raise drf_error(error) from error
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from error
         return Response(IdeaSerializer(self.get_object(), context={"request": request}).data)
 
-    @extend_schema(request=DecisionSerializer, responses={200: IdeaSerializer})
+    @extend_schema(
+        request=DecisionSerializer,
+        responses={
+            200: IdeaSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The idea moved since the version you saw."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None, *args, **kwargs):
         """A moderation or executive decision, checked by the same state machine as the pages."""
@@ -305,7 +342,7 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 realised_gain=data.get("realised_gain"),
             )
         except IdeaMoved as error:
-            return Response({"detail": error.messages}, status=status.HTTP_409_CONFLICT)
+            return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as error:
             raise drf_error(error) from error
         except DjangoPermissionDenied as error:
@@ -352,7 +389,7 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if serializer.validated_data.get("parent"):
             parent = Comment.objects.filter(pk=serializer.validated_data["parent"], idea=idea).first()
             if parent is None:
-                raise ValidationError({"parent": "No such comment on this idea."})
+                raise ValidationError({"parent": [_("No such comment on this idea.")]})
         try:
             comment = services.comment_create(
                 idea=idea, author=request.user, body=serializer.validated_data["body"], parent=parent
@@ -362,7 +399,10 @@ class IdeaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[OpenApiParameter("title", OpenApiTypes.STR, required=True)],
+        parameters=[
+            # Not required: the form asks while the title is being typed, and no title finds nothing.
+            OpenApiParameter("title", OpenApiTypes.STR, description="The title typed so far (none: no ideas)")
+        ],
         responses={
             200: inline_serializer(
                 "SimilarIdea",

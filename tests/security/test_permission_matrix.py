@@ -814,7 +814,7 @@ API: list[Case] = [
         "update Alice's published idea",
         "PUT",
         url("api-idea-detail", pk("published")),
-        expect(NOT_FOUND, anonymous=UNAUTHORIZED),
+        expect(FORBIDDEN, anonymous=UNAUTHORIZED),  # everyone sees it: refused, saying why
         data=api_idea,
         probe=field_of(Idea, "published", "title"),
     ),
