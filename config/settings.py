@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.AdminEmptyToFieldMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
