@@ -19,7 +19,12 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # GET only: its HTML renderer has no template for an OPTIONS answer (a server error).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+        name="api-docs",
+    ),
     path("", include("frontend.urls")),
 ]
 # Uploaded files are never served from MEDIA_URL, not even with DEBUG: attachments go through
