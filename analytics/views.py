@@ -169,7 +169,7 @@ def _segment_csv_rows(rows, segment: str):
         yield writer.writerow(
             [
                 _csv_safe(row.user.display_name),
-                row.user.email,
+                _csv_safe(row.user.email),  # "=2+5@example.com" is a valid address
                 _csv_safe(str(row.user.entity or "")),
                 " ".join(row.segments),
                 _csv_safe(json.dumps(row.reasons.get(segment, {}), sort_keys=True)),
@@ -208,7 +208,8 @@ def segment_people(request, segment):
 
 
 def _csv_safe(value: str) -> str:
-    """No spreadsheet formula injection from names people typed."""
+    """No spreadsheet formula injection from what people typed or the directory holds (names, and
+    addresses too: = + - are valid in an address's local part)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
