@@ -80,12 +80,17 @@ class ContentSecurityPolicyMiddleware:
 
 
 class NullCharacterMiddleware:
-    """Answers 400 to an address holding a NUL character (``%00``), in the path or the query.
+    """Answers 400 to an address holding a NUL character (``%00``), in the path or the query, and
+    to a page's form whose fields hold one.
 
     No page or filter of ours means anything with it, and PostgreSQL refuses it in any text, so a
     query parameter read as it is (a title being typed, a state filter) would otherwise end as a
-    server error (found by schemathesis on /api/v1/ideas/similar/). Forms and the API's fields
-    refuse it already, in their own error format."""
+    server error (found by schemathesis on /api/v1/ideas/similar/). So would a field that a view
+    reads without a Django form (a report's reason, a reassignment's e-mail, the experts' list:
+    found on PostgreSQL by tests/security/test_fuzz_routes.py). The API's fields refuse it
+    already, in their own error format; uploaded files are not fields (their bytes are theirs)."""
+
+    FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -95,6 +100,16 @@ class NullCharacterMiddleware:
             message = _("The address contains a null character (%00): remove it and try again.")
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        if (
+            request.method == "POST"
+            and not request.path.startswith("/api/")
+            and request.content_type in self.FORMS
+            and any(
+                "\x00" in key or "\x00" in value for key, values in request.POST.lists() for value in values
+            )
+        ):
+            message = _("The form contains a null character: remove it and send it again.")
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 

@@ -42,3 +42,34 @@ def test_an_encoded_percent_sign_is_not_a_null_character(org, colin):
     response = colin.get("/ideas/similar/?title=Cut+the+100%2500+waste")
     assert response.status_code == 200
     assert "100%00 waste" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/moderation/report/idea/{pk}/", {"reason": "spam\x00"}),
+        ("/moderation/ideas/{pk}/reassign/", {"email": "oscar@example.com\x00", "reason": "IT"}),
+        ("/moderation/ideas/{pk}/experts/", {"experts": "xavier@example.com\x00"}),
+        ("/moderation/ideas/{pk}/decide/", {"to_state": "rejected", "reason": "Out of scope\x00"}),
+        ("/ideas/{pk}/comments/", {"body": "Nice\x00"}),
+        ("/ideas/{pk}/comments/", {"body\x00": "A key holding one"}),
+    ],
+)
+def test_a_form_holding_a_null_character_is_refused_with_400(org, path, data):
+    """Views reading a field without a Django form stored it (PostgreSQL: a server error)."""
+    from moderation.models import ContentReport
+
+    idea = published(org.alice, org.theme, title="Cut the waste of paper")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
+    client.force_login(org.chloe)
+    response = client.post(path.format(pk=idea.pk), data)
+    assert response.status_code == 400
+    assert "null character" in response.content.decode()
+    assert not ContentReport.objects.exists()
+
+
+def test_a_form_without_null_characters_is_taken(org):
+    idea = published(org.alice, org.theme, title="Cut the waste of paper")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(org.colin)
+    assert client.post(f"/moderation/report/idea/{idea.pk}/", {"reason": "spam"}).status_code == 302
