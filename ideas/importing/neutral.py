@@ -121,6 +121,11 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", unicodedata.normalize("NFC", value))
 
 
+# Real offsets run from -12:00 to +14:00; campaigns may be planned ahead, not to the year 9999.
+MAX_OFFSET = timedelta(hours=14)
+LAST_YEAR = 2100
+
+
 class DateOutOfRange(ValueError):
     """A well-formed date that cannot be true: the message says which bound it crosses, so that
     the customer does not hunt for a format problem that is not there."""
@@ -133,8 +138,18 @@ def parse_when(value: str, now: datetime, *, future: bool = False) -> datetime:
     when = datetime.fromisoformat(value.strip())
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    if when.year < 1970:
+    offset = when.utcoffset()
+    if abs(offset) > MAX_OFFSET:
+        hours, minutes = divmod(int(abs(offset).total_seconds()) // 60, 60)
+        sign = "-" if offset < timedelta(0) else "+"
+        raise DateOutOfRange(f"time zone offset {sign}{hours:02}:{minutes:02} beyond ±14:00")
+    # The local year first: 9999-12-31 minus an offset is past what a datetime holds in UTC.
+    if when.year < 1969 or (when.year < 1970 and when.astimezone(UTC).year < 1970):
         raise DateOutOfRange("date before 1970")
+    if when.year > LAST_YEAR:
+        # 9999-12-31 is an export's "no end": a campaign planned that far ahead is not one.
+        raise DateOutOfRange(f"date after {LAST_YEAR}, a placeholder such as 9999-12-31?")
+    when = when.astimezone(UTC)  # Postgres refuses offsets beyond ±15:59; UTC is what is stored
     if not future and when > now + timedelta(days=1):
         raise DateOutOfRange("date in the future")
     return when
@@ -626,6 +641,12 @@ class NeutralImport:
         self._campaign_ids = {v["external_id"] for _r, v in accepted} | set(
             Campaign.objects.filter(external_id__isnull=False).values_list("external_id", flat=True)
         )
+        # Lines rejected here (a bad date...): their ideas are kept without a campaign, not lost.
+        self._rejected_campaigns: dict[str, Row] = {}
+        for row in self._rows("campaigns"):
+            ext = row.get("external_id")
+            if ext and ext not in self._campaign_ids:
+                self._rejected_campaigns.setdefault(ext, row)
         self._campaign_span: dict[str, list[datetime]] = defaultdict(list)
         return accepted
 
@@ -705,6 +726,14 @@ class NeutralImport:
                 self._reject(plan, "ideas", row, f"unknown author {author!r}")
                 continue
             campaign = row.get("campaign") or None
+            if campaign and campaign in self._rejected_campaigns:
+                line = self._rejected_campaigns[campaign]
+                reason = (
+                    f"campaign {campaign!r} was rejected ({line.file} line {line.line}): "
+                    "imported without a campaign"
+                )
+                plan.issues.append(Issue(row.file, row.line, reason, rejected=False))
+                campaign = None
             if campaign and campaign not in self._campaign_ids:
                 self._reject(plan, "ideas", row, f"unknown campaign {campaign!r}")
                 continue
