@@ -44,6 +44,9 @@ TITLE_MAX = Idea._meta.get_field("title").max_length
 PLACEHOLDER_DOMAIN = "unclaimed.invalid"  # RFC 2606: can never receive mail, can never log in
 BODY_FORMATS = ("markdown", "html", "text")
 LINK_KINDS = (IdeaLink.Kind.BUILT_UPON, IdeaLink.Kind.DUPLICATE_OF)
+EXTERNAL_ID_MAX = User._meta.get_field("external_id").max_length  # the same on every imported model
+# Entity.path is the ids of every level ("/1/4/17/"): 50 levels of ids up to 19 digits fit its length.
+ENTITY_DEPTH_MAX = Entity._meta.get_field("path").max_length // 20
 
 # Table -> (file name, required columns, optional columns). docs/import.md documents each column.
 SPEC: dict[str, tuple[str, list[str], list[str]]] = {
@@ -347,6 +350,12 @@ class NeutralImport:
         if empty:
             self._reject(plan, table, row, f"required value missing: {', '.join(empty)}")
             return False
+        if len(row.get("external_id")) > EXTERNAL_ID_MAX:
+            # Postgres refused it in the middle of the write (varchar); a reference this long is
+            # unknown anyway.
+            reason = f"external_id of {len(row.get('external_id'))} characters (at most {EXTERNAL_ID_MAX})"
+            self._reject(plan, table, row, reason)
+            return False
         return True
 
     def _dedupe(self, plan, table, row, key, seen: dict, what="external id") -> bool:
@@ -418,6 +427,11 @@ class NeutralImport:
             if kind not in Entity.Kind.values:
                 self._reject(plan, "people", row, f"unknown entity_kind {kind!r}")
                 continue
+            if len(path) > ENTITY_DEPTH_MAX:
+                # Entity.path holds the ids of every level: Postgres refused a deeper tree mid-write.
+                reason = f"entity path of {len(path)} levels (at most {ENTITY_DEPTH_MAX}): left empty"
+                plan.issues.append(Issue(row.file, row.line, reason, rejected=False))
+                path = ()
             language = self._language(plan, row)
             accepted.append(
                 (

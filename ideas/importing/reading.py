@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,22 +74,76 @@ def ignored_columns_issue(table: Table, name: str) -> Issue | None:
     return Issue(name, 1, f"column(s) not in the format, ignored: {', '.join(parts)}", rejected=False)
 
 
-def _decode(raw: bytes, name: str) -> str:
-    if b"\x00" in raw[:65536]:
-        raise UnusableFile([(name, "binary content (NUL bytes): not a CSV text file")])
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise UnusableFile(
-            [
-                (
-                    name,
-                    f"not UTF-8 (byte 0x{raw[error.start]:02x} on line {line}); "
-                    "save the file as UTF-8 and run again",
-                )
-            ]
-        ) from error
+# Files that are not text at all, by their first bytes: what to tell the customer instead.
+SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook (.xlsx) or a zip archive",
+    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)",
+    b"%PDF": "a PDF document",
+}
+DELIMITERS = (",", ";", "\t")  # comma; semicolon (Excel in French); tab (Excel "Unicode text")
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, list[Issue]]:
+    """The text of ``raw`` and the warnings about it. UTF-8 (with or without a BOM), or UTF-16 with
+    its BOM as Excel saves "Unicode text"; a few NUL characters in a text are removed, with a
+    warning (they used to make the whole file "binary", while one later in the file reached
+    Postgres, which refuses them, in the middle of the write)."""
+    for signature, what in SIGNATURES.items():
+        if raw.startswith(signature):
+            raise UnusableFile([(name, f"{what}, not a CSV text file: save it as CSV UTF-8")])
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as error:
+            problem = f"not valid UTF-16 ({error.reason}); save it as CSV UTF-8"
+            raise UnusableFile([(name, problem)]) from error
+        text = text.removeprefix("\ufeff")
+    else:
+        sample = raw[:65536]
+        if sample.count(b"\x00") > len(sample) // 10:
+            raise UnusableFile(
+                [(name, "binary content, or UTF-16 without a byte-order mark: not a CSV text file")]
+            )
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            raise UnusableFile(
+                [
+                    (
+                        name,
+                        f"not UTF-8 (byte 0x{raw[error.start]:02x} on line {line}); "
+                        "save the file as UTF-8 and run again",
+                    )
+                ]
+            ) from error
+    issues = []
+    if "\x00" in text:
+        count = text.count("\x00")
+        first = [m.start() for m in itertools.islice(re.finditer("\x00", text), 10)]
+        lines = sorted({text.count("\n", 0, at) + 1 for at in first})
+        shown = ", ".join(map(str, lines)) + ("…" if count > len(first) else "")
+        reason = f"{count} NUL character(s) removed (line(s) {shown})"
+        issues.append(Issue(name, lines[0], reason, rejected=False))
+        text = text.replace("\x00", "")
+    return text, issues
+
+
+def _delimiter(text: str, required: list[str]) -> str:
+    """The separator under which the header names the required columns: a comma, else a semicolon
+    or a tab (a French Excel, or "Unicode text"), else a comma (and the header check says why)."""
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    for delimiter in DELIMITERS:
+        names = {_column(cell) for cell in next(csv.reader([first], delimiter=delimiter), [])}
+        if all(column in names for column in required):
+            return delimiter
+    return ","
+
+
+def _column(cell: str) -> str:
+    """A header cell as a column name: case, surrounding spaces, and inner spaces or hyphens
+    (``Created At``, ``created-at``) do not matter."""
+    return re.sub(r"[\s-]+", "_", cell.strip().lower())
 
 
 def read_csv(path: Path, *, required: list[str], optional: list[str], label: str | None = None) -> Table:
@@ -97,15 +153,15 @@ def read_csv(path: Path, *, required: list[str], optional: list[str], label: str
         raw = path.read_bytes()
     except OSError as error:
         raise UnusableFile([(name, f"cannot be read ({error.strerror})")]) from error
-    text = _decode(raw, name)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    text, warnings = _decode(raw, name)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=_delimiter(text, required))
     try:
         header = next(reader, None)
     except csv.Error as error:
         raise UnusableFile([(name, f"not CSV: {error} on line {reader.line_num}")]) from error
     if not header or not any(cell.strip() for cell in header):
         raise UnusableFile([(name, "empty file: a header row is required")])
-    columns = [cell.strip().lower() for cell in header]
+    columns = [_column(cell) for cell in header]
     duplicates = sorted({c for c in columns if columns.count(c) > 1 and c})
     if duplicates:
         raise UnusableFile([(name, f"column(s) given twice in the header: {', '.join(duplicates)}")])
@@ -123,8 +179,9 @@ def read_csv(path: Path, *, required: list[str], optional: list[str], label: str
         )
     known = set(required) | set(optional)
     table = Table(
-        ignored=[c for c in columns if c and c not in known],
+        ignored=[cell.strip() for cell, c in zip(header, columns, strict=True) if c and c not in known],
         known=[c for c in [*required, *optional] if c not in columns],
+        issues=warnings,
     )
     wanted = [(i, c) for i, c in enumerate(columns) if c in known]
     line = reader.line_num + 1

@@ -242,7 +242,7 @@ def test_planted_errors_are_reported_by_file_and_line_and_nothing_else_is_lost(t
         ),
         (
             lambda d: (d / "votes.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
-            "votes.csv: binary content (NUL bytes): not a CSV text file",
+            "votes.csv: binary content, or UTF-16 without a byte-order mark: not a CSV text file",
         ),
         (
             lambda d: (d / "links.csv").write_text(

@@ -7,8 +7,9 @@ import pytest
 
 from accounts.models import User
 from ideas.importing.neutral import load_directory
+from ideas.importing.reading import UnusableFile
 from ideas.importing.runner import run_import
-from ideas.models import Campaign, Idea
+from ideas.models import Campaign, Comment, Idea
 from tests.imports.helpers import write_csv
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,101 @@ def test_ideas_of_a_campaign_line_rejected_for_its_own_values_are_kept_without_i
     assert result.plan.rejects == []
     assert set(Idea.objects.values_list("campaign__external_id", flat=True)) == {"k1"}
     assert Campaign.objects.count() == 1
+
+
+# --- Files as spreadsheets and other tools save them -----------------------------------------------
+EXPORT_ROWS = [["p1", "Amélie", "Acme/Sales"], ["p2", "Bob", "Acme/Sales"]]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "newline"),
+    [
+        ("utf-16", "\t", "\r\n"),  # Excel "Unicode text"
+        ("utf-16", ",", "\n"),
+        ("utf-8-sig", ";", "\r\n"),  # Excel "CSV UTF-8" in French
+        ("utf-8", "\t", "\r"),  # tab-separated, old Mac line ends
+    ],
+)
+def test_utf16_semicolons_tabs_and_any_line_end_are_read(tmp_path, encoding, delimiter, newline):
+    """UTF-16 files were refused as "binary content (NUL bytes)" and semicolon or tab separated ones
+    as missing every column: each is read as it is, as the HR directory reads semicolons."""
+    directory = tmp_path / "export"
+    directory.mkdir()
+    lines = [delimiter.join(["External ID", "Name", "Entity"])] + [delimiter.join(r) for r in EXPORT_ROWS]
+    (directory / "people.csv").write_bytes((newline.join(lines) + newline).encode(encoding))
+    result = run_import(load_directory(directory), rebuild=False)
+    assert issues(result) == []
+    assert sorted(User.objects.values_list("external_id", "display_name", "entity__name")) == [
+        ("p1", "Amélie", "Sales"),
+        ("p2", "Bob", "Sales"),
+    ]
+
+
+def test_nul_characters_in_a_text_are_removed_with_a_warning_wherever_they_are(tmp_path):
+    """A NUL in the first 64 kB refused the whole file as "binary"; one further down reached
+    Postgres (which refuses NUL) in an external id, in the middle of the write."""
+    long_body = "x" * 70_000
+    directory = export(
+        tmp_path / "export",
+        people=PEOPLE,
+        ideas=(
+            ["external_id", "author", "title", "created_at", "body"],
+            [["i\x001", "p1", "One\x00", "2022-02-01", ""], ["i2", "p1", "Two", "2022-02-01", long_body]],
+        ),
+        comments=(
+            ["external_id", "idea", "author", "body", "created_at"],
+            [["c1", "i2", "p2", long_body, "2022-02-02"], ["c\x002", "i1", "p2", "N\x00ice", "2022-02-02"]],
+        ),
+    )
+    result = run_import(load_directory(directory), rebuild=False)
+    assert issues(result) == [
+        "ideas.csv:2: warning: 2 NUL character(s) removed (line(s) 2)",
+        "comments.csv:3: warning: 2 NUL character(s) removed (line(s) 3)",
+    ]
+    assert set(Idea.objects.values_list("external_id", flat=True)) == {"i1", "i2"}
+    assert Idea.objects.get(external_id="i1").title == "One"
+    assert Comment.objects.get(external_id="c2").body == "Nice"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), "an Excel workbook (.xlsx) or a zip archive"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200), "an Excel 97-2003 workbook (.xls)"),
+        ("idea,voter\n".encode("utf-16-le"), "binary content, or UTF-16 without a byte-order mark"),
+    ],
+)
+def test_a_workbook_or_a_utf16_file_without_bom_is_named_as_such(tmp_path, content, message):
+    directory = tmp_path / "export"
+    directory.mkdir()
+    (directory / "votes.csv").write_bytes(content)
+    with pytest.raises(UnusableFile) as error:
+        load_directory(directory)
+    assert error.value.problems[0][0] == "votes.csv"
+    assert error.value.problems[0][1].startswith(message)
+
+
+# --- Values longer than the database holds ---------------------------------------------------------
+def test_an_overlong_external_id_and_a_too_deep_entity_are_reported_not_a_database_error(tmp_path):
+    """An external id over 200 characters and an entity path of 300 levels (Entity.path holds the
+    ids of every level in 1,000 characters) were Postgres DataErrors half-way through the write."""
+    deep = "/".join(f"L{i}" for i in range(300))
+    directory = export(
+        tmp_path / "export",
+        people=(
+            ["external_id", "name", "entity"],
+            [["p" * 201, "Long", ""], ["p1", "Ann", deep], ["p2", "Bob", "Acme"]],
+        ),
+        ideas=(
+            ["external_id", "author", "title", "created_at"],
+            [["i" * 300, "p1", "One", "2022-02-01"], ["i2", "p1", "Two", "2022-02-01"]],
+        ),
+    )
+    result = run_import(load_directory(directory), rebuild=False)
+    assert issues(result) == [
+        "people.csv:2: rejected: external_id of 201 characters (at most 200)",
+        "people.csv:3: warning: entity path of 300 levels (at most 50): left empty",
+        "ideas.csv:2: rejected: external_id of 300 characters (at most 200)",
+    ]
+    assert User.objects.get(external_id="p1").entity is None
+    assert list(Idea.objects.values_list("external_id", flat=True)) == ["i2"]
