@@ -158,6 +158,18 @@ def parse_when(value: str, now: datetime, *, future: bool = False) -> datetime:
     return when
 
 
+def _date_hint(value: str) -> str:
+    """What an unreadable date probably is, for the customer to fix the export."""
+    value = value.strip()
+    if re.fullmatch(r"\d{5}(\.\d+)?", value):
+        return "; an Excel date number? format the column as a date"
+    if re.fullmatch(r"\d{9,10}(\.\d+)?|\d{12,13}", value):
+        return "; seconds or milliseconds since 1970? write the date itself"
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}.*", value):
+        return "; day and month order is ambiguous: write YYYY-MM-DD"
+    return ""
+
+
 def is_date_only(value: str) -> bool:
     """A date without a time of day (``2022-02-01``): the day is known, not the moment."""
     try:
@@ -298,6 +310,7 @@ class NeutralImport:
         self._comment_info: dict[str, tuple[str, str | None]] = {}  # external id -> (idea, parent)
         self._campaign_ids: set[str] = set()
         self._extra_links: list[tuple[int, list[str], list[str]]] = []  # existing ideas: co-authors, tags
+        self._rejected_lines: dict[str, dict[str, Row]] = {}  # table -> external id -> its rejected line
         self._plan_people(plan)
         campaign_rows = self._plan_campaigns_first(plan)
         self._plan_ideas(plan)
@@ -313,12 +326,26 @@ class NeutralImport:
         table = self.tables.get(name)
         return table.rows if table else []
 
+    @staticmethod
+    def _lines_rejected(rows: list[Row], known) -> dict[str, Row]:
+        """External id -> the first line of it, for the ids of ``rows`` that ended up unknown."""
+        lines: dict[str, Row] = {}
+        for row in rows:
+            ext = row.get("external_id")
+            if ext and ext not in known:
+                lines.setdefault(ext, row)
+        return lines
+
     def _reject(self, plan: Plan, table: str, row: Row, reason: str) -> None:
         plan.issues.append(Issue(row.file, row.line, reason))
         plan.tables[table].rejected += 1
 
-    def _when(self, plan, table, row, column, *, required=True, future=False) -> datetime | None | bool:
-        """The parsed date, None when empty and allowed, False after rejecting the row."""
+    def _when(
+        self, plan, table, row, column, *, required=True, future=False, warn=False
+    ) -> datetime | None | bool:
+        """The parsed date, None when empty and allowed, False after rejecting the row. With
+        ``warn`` (an optional date with a default), a bad date is a warning and left empty: a
+        person's unreadable joined_at cost them their account and every idea, comment and vote."""
         value = row.get(column)
         if not value:
             if required:
@@ -328,11 +355,21 @@ class NeutralImport:
         try:
             return parse_when(value, self.now, future=future)
         except DateOutOfRange as error:
-            self._reject(plan, table, row, f"bad date in {column}: {value[:40]!r} ({error})")
-            return False
+            reason = f"bad date in {column}: {value[:40]!r} ({error})"
         except ValueError:
-            self._reject(plan, table, row, f"bad date in {column}: {value[:40]!r} (expected ISO 8601)")
-            return False
+            reason = f"bad date in {column}: {value[:40]!r} (expected ISO 8601{_date_hint(value)})"
+        if warn:
+            plan.issues.append(Issue(row.file, row.line, f"{reason}: left empty", rejected=False))
+            return None
+        self._reject(plan, table, row, reason)
+        return False
+
+    def _unknown(self, what: str, ext: str, table: str) -> str:
+        """ "unknown author 'x'", saying so when x's own line was rejected (the reason is there)."""
+        line = self._rejected_lines.get(table, {}).get(ext)
+        if line is None:
+            return f"unknown {what} {ext!r}"
+        return f"unknown {what} {ext!r} (its line, {line.file} line {line.line}, was rejected)"
 
     @staticmethod
     def _not_before_idea(row: Row, column: str, when: datetime, idea_created: datetime) -> datetime | None:
@@ -416,7 +453,7 @@ class NeutralImport:
                     continue
                 if not self._dedupe(plan, "people", row, email, emails_seen, what="e-mail"):
                     continue
-            joined = self._when(plan, "people", row, "joined_at", required=False)
+            joined = self._when(plan, "people", row, "joined_at", required=False, warn=True)
             if joined is False:
                 continue
             path = self._spelled(
@@ -560,6 +597,7 @@ class NeutralImport:
             else:
                 table.unchanged += 1
         self._known_people = known_people | set(self._person_ids)
+        self._rejected_lines["people"] = self._lines_rejected(rows, self._known_people)
 
     @staticmethod
     def _break_manager_cycles(plan: Plan, accepted: list[tuple[Row, dict]]) -> None:
@@ -737,7 +775,7 @@ class NeutralImport:
                 continue
             author = row.get("author")
             if author not in self._known_people:
-                self._reject(plan, "ideas", row, f"unknown author {author!r}")
+                self._reject(plan, "ideas", row, self._unknown("author", author, "people"))
                 continue
             campaign = row.get("campaign") or None
             if campaign and campaign in self._rejected_campaigns:
@@ -754,7 +792,7 @@ class NeutralImport:
             created = self._when(plan, "ideas", row, "created_at")
             if created is False:
                 continue
-            state_at = self._when(plan, "ideas", row, "state_changed_at", required=False)
+            state_at = self._when(plan, "ideas", row, "state_changed_at", required=False, warn=True)
             if state_at is False:
                 continue
             state = row.get("state").lower() or S.PUBLISHED
@@ -852,6 +890,7 @@ class NeutralImport:
         )
         for ext, created, author in known:
             self._idea_info.setdefault(ext, (created, author))
+        self._rejected_lines["ideas"] = self._lines_rejected(self._rows("ideas"), self._idea_info)
         for ext, person in Idea.co_authors.through.objects.filter(
             idea__external_id__isnull=False, user__external_id__isnull=False
         ).values_list("idea__external_id", "user__external_id"):
@@ -906,11 +945,11 @@ class NeutralImport:
                 continue
             idea = row.get("idea")
             if idea not in self._idea_info:
-                self._reject(plan, "comments", row, f"unknown idea {idea!r}")
+                self._reject(plan, "comments", row, self._unknown("idea", idea, "ideas"))
                 continue
             author = row.get("author")
             if author not in self._known_people:
-                self._reject(plan, "comments", row, f"unknown author {author!r}")
+                self._reject(plan, "comments", row, self._unknown("author", author, "people"))
                 continue
             created = self._when(plan, "comments", row, "created_at")
             if created is False:
@@ -1012,10 +1051,10 @@ class NeutralImport:
                 continue
             idea, person = row.get("idea"), row.get(person_column)
             if idea not in self._idea_info:
-                self._reject(plan, name, row, f"unknown idea {idea!r}")
+                self._reject(plan, name, row, self._unknown("idea", idea, "ideas"))
                 continue
             if person not in self._known_people:
-                self._reject(plan, name, row, f"unknown {person_column} {person!r}")
+                self._reject(plan, name, row, self._unknown(person_column, person, "people"))
                 continue
             if name == "votes" and person == self._idea_info[idea][1]:
                 self._reject(plan, name, row, "a vote on one's own idea (refused in Ideabox)")
@@ -1070,7 +1109,7 @@ class NeutralImport:
                 continue
             missing = [ext for ext in (source, target) if ext not in self._idea_info]
             if missing:
-                self._reject(plan, "links", row, f"unknown idea {missing[0]!r}")
+                self._reject(plan, "links", row, self._unknown("idea", missing[0], "ideas"))
                 continue
             if source == target:
                 self._reject(plan, "links", row, "an idea linked to itself")

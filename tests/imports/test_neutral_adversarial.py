@@ -50,8 +50,8 @@ def test_placeholder_far_dates_and_impossible_offsets_are_reported_not_a_crash(t
     )
     result = run_import(load_directory(directory), rebuild=False)
     assert issues(result) == [
-        "people.csv:2: rejected: bad date in joined_at: '2021-03-01T00:00:00+23:59' "
-        "(time zone offset +23:59 beyond ±14:00)",
+        "people.csv:2: warning: bad date in joined_at: '2021-03-01T00:00:00+23:59' "
+        "(time zone offset +23:59 beyond ±14:00): left empty",
         "campaigns.csv:2: rejected: bad date in ends_at: '9999-12-31T23:59:59-05:00' "
         "(date after 2100, a placeholder such as 9999-12-31?)",
         "campaigns.csv:3: rejected: bad date in starts_at: '9999-12-31T23:59:30' "
@@ -61,6 +61,7 @@ def test_placeholder_far_dates_and_impossible_offsets_are_reported_not_a_crash(t
     bob = User.objects.get(external_id="p2")
     assert bob.date_joined.isoformat() == "1970-01-01T04:00:00+00:00"
     assert Idea.objects.count() == 1
+    assert User.objects.filter(external_id="p1").exists()
 
 
 def test_ideas_of_a_campaign_line_rejected_for_its_own_values_are_kept_without_it(tmp_path):
@@ -81,7 +82,8 @@ def test_ideas_of_a_campaign_line_rejected_for_its_own_values_are_kept_without_i
     result = run_import(load_directory(directory), rebuild=False)
     kept = "warning: campaign 'k1' was rejected (campaigns.csv line 2): imported without a campaign"
     assert issues(result) == [
-        "campaigns.csv:2: rejected: bad date in starts_at: '12/03/2022' (expected ISO 8601)",
+        "campaigns.csv:2: rejected: bad date in starts_at: '12/03/2022' "
+        "(expected ISO 8601; day and month order is ambiguous: write YYYY-MM-DD)",
         f"ideas.csv:2: {kept}",
         f"ideas.csv:3: {kept}",
     ]
@@ -191,3 +193,51 @@ def test_an_overlong_external_id_and_a_too_deep_entity_are_reported_not_a_databa
     ]
     assert User.objects.get(external_id="p1").entity is None
     assert list(Idea.objects.values_list("external_id", flat=True)) == ["i2"]
+
+
+# --- A bad optional value costs that value, not the row and everything hanging from it --------------
+def test_an_unreadable_optional_date_is_left_empty_and_dependents_say_why_they_are_rejected(tmp_path):
+    """A person's unreadable joined_at (an optional column) rejected the person, then their ideas,
+    comments and votes as by an "unknown author", without a word of why; an idea's unreadable
+    state_changed_at did the same to the idea. Both are now warnings, the value left to its
+    default; rows hanging from a row rejected for a reason of its own name that row's line."""
+    directory = export(
+        tmp_path / "export",
+        people=(
+            ["external_id", "name", "email", "joined_at"],
+            [
+                ["p1", "Ann", "ann@example.com", "31/12/2021"],
+                ["p2", "Bob", "", "44600"],
+                ["p3", "Cat", "ANN@example.com", ""],
+            ],
+        ),
+        ideas=(
+            ["external_id", "author", "title", "created_at", "state", "state_changed_at"],
+            [
+                ["i1", "p1", "One", "2022-02-01", "deployed", "1643900000"],
+                ["i2", "p3", "Two", "2022-02-01", "", ""],
+            ],
+        ),
+        votes=(["idea", "voter"], [["i1", "p2"], ["i2", "p2"], ["i1", "p3"]]),
+    )
+    result = run_import(load_directory(directory), rebuild=False)
+    assert issues(result) == [
+        "people.csv:2: warning: bad date in joined_at: '31/12/2021' (expected ISO 8601; day and month "
+        "order is ambiguous: write YYYY-MM-DD): left empty",
+        "people.csv:3: warning: bad date in joined_at: '44600' (expected ISO 8601; an Excel date number? "
+        "format the column as a date): left empty",
+        "people.csv:4: rejected: duplicate e-mail 'ann@example.com' (first on line 2)",
+        "ideas.csv:2: warning: bad date in state_changed_at: '1643900000' (expected ISO 8601; seconds or "
+        "milliseconds since 1970? write the date itself): left empty",
+        "ideas.csv:3: rejected: unknown author 'p3' (its line, people.csv line 4, was rejected)",
+        "votes.csv:3: rejected: unknown idea 'i2' (its line, ideas.csv line 3, was rejected)",
+        "votes.csv:4: rejected: unknown voter 'p3' (its line, people.csv line 4, was rejected)",
+    ]
+    idea = Idea.objects.get(external_id="i1")
+    assert (idea.state, idea.state_changed_at.date().isoformat(), idea.vote_count) == (
+        "deployed",
+        "2022-02-01",
+        1,
+    )
+    # No joined_at: the first activity, as documented.
+    assert User.objects.get(external_id="p1").date_joined.date().isoformat() == "2022-02-01"

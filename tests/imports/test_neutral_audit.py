@@ -102,7 +102,10 @@ def test_a_date_out_of_range_is_reported_as_such_not_as_a_format_problem(tmp_pat
     found = issues(result)
     assert f"ideas.csv:2: rejected: bad date in created_at: '{future}' (date in the future)" in found
     assert "ideas.csv:3: rejected: bad date in created_at: '1969-12-31' (date before 1970)" in found
-    assert "ideas.csv:4: rejected: bad date in created_at: '31/12/2021' (expected ISO 8601)" in found
+    assert (
+        "ideas.csv:4: rejected: bad date in created_at: '31/12/2021' "
+        "(expected ISO 8601; day and month order is ambiguous: write YYYY-MM-DD)"
+    ) in found
 
 
 # --- An e-mail given later that is by then another account's --------------------------------------
