@@ -804,11 +804,13 @@ class NeutralImport:
             if body_format not in BODY_FORMATS:
                 self._reject(plan, "ideas", row, f"unknown body_format {body_format!r}")
                 continue
-            votes = row.get("vote_count") or "0"
+            # A spreadsheet writes counts as 12.0; a count that is no count costs the count (warned),
+            # not the idea with its comments, votes and links.
+            votes = re.sub(r"(?<=\d)\.0+$", "", row.get("vote_count")) or "0"
             if not (votes.isascii() and votes.isdigit() and len(votes) <= 9):
-                problem = f"vote_count is not a whole number below a billion: {votes[:20]!r}"
-                self._reject(plan, "ideas", row, problem)
-                continue
+                problem = f"vote_count is not a whole number below a billion: {votes[:20]!r}: left at 0"
+                plan.issues.append(Issue(row.file, row.line, problem, rejected=False))
+                votes = "0"
             title = re.sub(r"\s+", " ", clean_text(row.get("title"))).strip()
             body = clean_text(row.raw("body")).strip()
             if len(title) > TITLE_MAX:

@@ -241,3 +241,26 @@ def test_an_unreadable_optional_date_is_left_empty_and_dependents_say_why_they_a
     )
     # No joined_at: the first activity, as documented.
     assert User.objects.get(external_id="p1").date_joined.date().isoformat() == "2022-02-01"
+
+
+def test_a_spreadsheet_count_is_read_and_a_count_that_is_no_count_costs_only_the_count(tmp_path):
+    """``12.0`` (a count saved by a spreadsheet, as in a reshaped OpenIDEO export) rejected the idea,
+    its comments and the links built upon it; ``-3`` or ``1,234`` did the same."""
+    directory = export(
+        tmp_path / "export",
+        people=PEOPLE,
+        ideas=(
+            ["external_id", "author", "title", "created_at", "vote_count"],
+            [["i1", "p1", "One", "2022-02-01", "12.0"], ["i2", "p1", "Two", "2022-02-01", "1,234"]],
+        ),
+        comments=(
+            ["external_id", "idea", "author", "body", "created_at"],
+            [["c1", "i2", "p2", "Yes", "2022-02-02"]],
+        ),
+    )
+    result = run_import(load_directory(directory), rebuild=False)
+    assert issues(result) == [
+        "ideas.csv:3: warning: vote_count is not a whole number below a billion: '1,234': left at 0"
+    ]
+    assert dict(Idea.objects.values_list("external_id", "historical_support")) == {"i1": 12, "i2": 0}
+    assert Comment.objects.get(external_id="c1").idea.external_id == "i2"
