@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ ROLE_SEPARATORS = (";", "|", ",")
 PATH_SEPARATOR = "/"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 BATCH_SIZE = 1000
+# Entity.path is the ids of every level ("/1/4/17/"): 50 levels of ids up to 19 digits fit its length.
+MAX_ENTITY_DEPTH = Entity._meta.get_field("path").max_length // 20
 # Deactivating more than this share of the active people (and more than this many) needs a confirmation.
 MASS_DEACTIVATION_SHARE = 0.5
 MASS_DEACTIVATION_MINIMUM = 20
@@ -151,7 +154,7 @@ def _decode(data: bytes) -> str:
 
 
 def _header(text: str) -> tuple[str, list[str]]:
-    first = text.split("\n", 1)[0]
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]  # any line end: old Macs write a bare CR
     # Spreadsheets set to a French locale export with semicolons.
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = next(csv.reader([first], delimiter=delimiter))
@@ -207,6 +210,12 @@ def _validate(values: dict[str, str], line: int) -> _Row:
         )
     if any(len(part) > 200 for part in path):
         raise ValidationError(_("an entity name is longer than 200 characters"))
+    if len(path) > MAX_ENTITY_DEPTH:
+        # Entity.path holds the ids of every level: Postgres refused a deeper tree in the middle.
+        raise ValidationError(
+            _("the entity path has %(levels)d levels (at most %(max)d)")
+            % {"levels": len(path), "max": MAX_ENTITY_DEPTH}
+        )
     manager_email = values["manager_email"].strip().lower()
     if manager_email:
         try:
@@ -269,6 +278,9 @@ def directory_parse(data: bytes) -> tuple[list[_Row], list[RejectedLine], int]:
                 continue
             values = dict(zip(header, record, strict=True))
             try:
+                if any("\x00" in cell for cell in record):
+                    # Postgres refuses NUL in text: it failed the whole import at the write.
+                    raise ValidationError(_("the line contains a NUL character (0x00); remove it"))
                 row = _validate(values, line)
             except ValidationError as error:
                 rejected.append(RejectedLine(line, values["email"].strip(), error.messages[0]))
