@@ -31,6 +31,7 @@ from ideas.importing.reading import Row, Table, UnusableFile, read_csv
 PREFIX = "openideo"
 UNKNOWN_ORGANISATION = "OpenIDEO (unknown organisation)"
 DEFAULT_ENTITY_PREFIX = "OpenIDEO"
+WINNER = ("1", "1.0", "true", "yes")
 
 FILES = {
     "challenges.csv": (["challenge_no", "title"], ["link", "sponsor", "start_date", "end_date"]),
@@ -131,7 +132,8 @@ def load_openideo(directory: Path) -> dict[str, Table]:
     # deployed in 2013 and every challenge run for about three years.
     closed: dict[str, str] = defaultdict(str)
     for row in source["ideas.csv"].rows:
-        closed[row.get("challenge_no")] = max(closed[row.get("challenge_no")], row.get("created"))
+        if _minute_after(row.get("created")):  # an unreadable date (its row says so) closes nothing
+            closed[row.get("challenge_no")] = max(closed[row.get("challenge_no")], row.get("created"))
     closed = {challenge: _minute_after(last) for challenge, last in closed.items()}
 
     campaigns = [
@@ -152,7 +154,8 @@ def load_openideo(directory: Path) -> dict[str, Table]:
     ideas = []
     for row in source["ideas.csv"].rows:
         challenge = row.get("challenge_no")
-        winner = row.get("winner") == "1"
+        # As exported (1), or as a spreadsheet or a data frame re-saves it (1.0, True).
+        winner = row.get("winner").lower() in WINNER
         tags = [row.get("type")] + [t for t in row.get("themes").split(",") if t.strip()]
         ideas.append(
             Row(
