@@ -219,6 +219,7 @@ def valid_values(route: Route, world) -> dict[str, str]:
         "provider_id": "nope",
         "key": "abc-def",
         "uidb36": "1",
+        "path": "no-such-address",  # the API's JSON 404 for any other address
     }
 
 
