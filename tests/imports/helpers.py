@@ -24,6 +24,19 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
+def export(directory: Path, **tables) -> Path:
+    """Writes ``tables`` (name -> (header, rows)) as the neutral files of ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, (header, rows) in tables.items():
+        write_csv(directory / f"{name}.csv", header, rows)
+    return directory
+
+
+def issues(result) -> list[str]:
+    """The import's reported issues, as text."""
+    return [str(issue) for issue in result.plan.issues]
+
+
 def copy_example(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for path in EXAMPLE.glob("*.csv"):

@@ -10,22 +10,11 @@ from ideas.importing.neutral import load_directory
 from ideas.importing.reading import UnusableFile
 from ideas.importing.runner import run_import
 from ideas.models import Campaign, Comment, Idea
-from tests.imports.helpers import write_csv
+from tests.imports.helpers import export, issues, write_csv
 
 pytestmark = pytest.mark.django_db
 
 PEOPLE = (["external_id", "name"], [["p1", "Ann"], ["p2", "Bob"]])
-
-
-def export(directory, **tables):
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, (header, rows) in tables.items():
-        write_csv(directory / f"{name}.csv", header, rows)
-    return directory
-
-
-def issues(result) -> list[str]:
-    return [str(issue) for issue in result.plan.issues]
 
 
 # --- Dates at the edges of what a datetime (and Postgres) can hold ---------------------------------

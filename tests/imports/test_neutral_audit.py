@@ -18,7 +18,7 @@ from gamification.models import PointEntry
 from ideas.importing.neutral import NeutralImport, load_directory
 from ideas.importing.runner import run_import
 from ideas.models import Campaign, Comment, Follow, Idea, IdeaLink, Vote
-from tests.imports.helpers import WriteCounter, copy_example, write_csv
+from tests.imports.helpers import WriteCounter, copy_example, export, issues, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +26,6 @@ PEOPLE = (
     ["external_id", "name", "email"],
     [["p1", "Ann", "ann@example.com"], ["p2", "Bob", "bob@example.com"]],
 )
-
-
-def export(directory, **tables):
-    """Writes ``tables`` (name -> (header, rows)) as the neutral files of ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, (header, rows) in tables.items():
-        write_csv(directory / f"{name}.csv", header, rows)
-    return directory
-
-
-def issues(result) -> list[str]:
-    return [str(issue) for issue in result.plan.issues]
 
 
 def day(delta: int) -> str:
