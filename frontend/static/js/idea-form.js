@@ -69,10 +69,22 @@
     try { data = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { data = null; }
     if (data && data.pending) { sending = true; say(T.sending); submitNow(); }
   }
-  window.addEventListener("online", sendPending);
-  // At load, and again for a few seconds: right after the network returns, the browser may still
-  // report itself offline for a moment without firing "online" later.
+  // Right after the network returns, the browser may still report itself offline for a moment
+  // without firing "online" again: while a draft waits, look every second (cheap: one flag), from
+  // the page's load and from the offline submit, whenever the network comes back.
+  var watching = null;
+  function pending() {
+    try { return Boolean((JSON.parse(localStorage.getItem(key) || "null") || {}).pending); } catch (e) { return false; }
+  }
+  function watch() {
+    if (watching) return;
+    watching = setInterval(function () {
+      sendPending();
+      if (sending || !pending()) { clearInterval(watching); watching = null; }
+    }, 1000);
+  }
+  window.addEventListener("online", function () { sendPending(); watch(); });
+  form.addEventListener("submit", function () { if (!navigator.onLine) watch(); });
   sendPending();
-  var tries = 0;
-  var retry = setInterval(function () { tries += 1; sendPending(); if (sending || tries >= 10) clearInterval(retry); }, 1000);
+  if (pending()) watch();
 })();
